@@ -1,0 +1,15 @@
+import { Command } from 'commander';
+import { runCommand } from '../command-runtime.js';
+import { startApi } from './serve.js';
+
+export function demoCommand(): Command {
+  return new Command('demo')
+    .description('run the whole platform in one process on embedded stand-ins (no servers needed)')
+    .action(() =>
+      runCommand('demo', async (context) => {
+        const address = await startApi(context);
+        context.logger.info(`demo running: try ${address}/health and ${address}/docs`);
+        return 'serving';
+      }),
+    );
+}

@@ -1,0 +1,333 @@
+/**
+ * The one place that reads the environment. Each variable is declared once, with its parser,
+ * default and description; `loadConfig` validates them all and throws a ConfigError naming every
+ * bad variable and the form it expects. Unset backend variables select the embedded stand-ins.
+ */
+import { Cron } from 'croner';
+import { parseDuration } from '../schemas/time.js';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+type Parser<T> = (raw: string) => T | undefined;
+
+interface Variable<T> {
+  name: string;
+  description: string;
+  /** The expected form, quoted in error messages and the README table. */
+  form: string;
+  default?: string;
+  parse: Parser<T>;
+}
+
+function variable<T>(v: Variable<T>): Variable<T> {
+  return v;
+}
+
+const HOST_PORT = /^[A-Za-z0-9._-]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/;
+const HOST = /^[A-Za-z0-9._-]+$|^\[[0-9a-fA-F:]+\]$|^[0-9a-fA-F:]+$/;
+const IDENT = /^[a-z_][a-z0-9_]{0,47}$/;
+
+const list =
+  (item: RegExp): Parser<string[]> =>
+  (raw) => {
+    const items = raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    return items.length > 0 && items.every((s) => item.test(s)) ? items : undefined;
+  };
+const text =
+  (pattern?: RegExp): Parser<string> =>
+  (raw) =>
+    raw.trim() !== '' && (!pattern || pattern.test(raw)) ? raw : undefined;
+const integer =
+  (min: number, max: number): Parser<number> =>
+  (raw) => {
+    if (!/^\d+$/.test(raw.trim())) return undefined;
+    const n = Number(raw);
+    return n >= min && n <= max ? n : undefined;
+  };
+const duration =
+  (minMs: number): Parser<number> =>
+  (raw) => {
+    const ms = parseDuration(raw);
+    return ms !== undefined && ms >= minMs ? ms : undefined;
+  };
+const url: Parser<string> = (raw) => {
+  try {
+    const u = new URL(raw);
+    return u.protocol === 'http:' || u.protocol === 'https:' ? raw.replace(/\/$/, '') : undefined;
+  } catch {
+    return undefined;
+  }
+};
+const cron: Parser<string> = (raw) => {
+  try {
+    new Cron(raw, { paused: true }).stop();
+    return raw;
+  } catch {
+    return undefined;
+  }
+};
+const oneOf =
+  <T extends string>(values: readonly T[]): Parser<T> =>
+  (raw) =>
+    (values as readonly string[]).includes(raw) ? (raw as T) : undefined;
+
+export const VARIABLES = {
+  kafkaBrokers: variable({
+    name: 'KAFKA_BROKERS',
+    description: 'Kafka bootstrap servers; unset runs the embedded event log',
+    form: 'comma-separated host:port, e.g. 127.0.0.1:9092',
+    parse: list(HOST_PORT),
+  }),
+  kafkaClientId: variable({
+    name: 'KAFKA_CLIENT_ID',
+    description: 'client id sent to Kafka',
+    form: 'a non-empty name',
+    default: 'market-sentiment',
+    parse: text(/^[A-Za-z0-9._-]+$/),
+  }),
+  kafkaGroupId: variable({
+    name: 'KAFKA_GROUP_ID',
+    description: 'consumer group of the speed layer',
+    form: 'a non-empty name',
+    default: 'speed-layer',
+    parse: text(/^[A-Za-z0-9._-]+$/),
+  }),
+  kafkaPartitions: variable({
+    name: 'KAFKA_PARTITIONS',
+    description: 'partitions of the topics created at start-up',
+    form: 'an integer 1..1024',
+    default: '3',
+    parse: integer(1, 1024),
+  }),
+  kafkaRetention: variable({
+    name: 'KAFKA_RETENTION',
+    description: 'retention of the topics created at start-up',
+    form: 'a duration like 7d or 12h',
+    default: '7d',
+    parse: duration(60_000),
+  }),
+  cassandraContactPoints: variable({
+    name: 'CASSANDRA_CONTACT_POINTS',
+    description: 'Cassandra contact points; unset runs the embedded view store',
+    form: 'comma-separated host or host:port, e.g. 127.0.0.1:9042',
+    parse: list(/^[A-Za-z0-9._-]+(:\d{1,5})?$/),
+  }),
+  cassandraLocalDc: variable({
+    name: 'CASSANDRA_LOCAL_DC',
+    description: 'local data centre for the driver',
+    form: 'a data-centre name',
+    default: 'datacenter1',
+    parse: text(),
+  }),
+  cassandraKeyspace: variable({
+    name: 'CASSANDRA_KEYSPACE',
+    description: 'keyspace of the speed views',
+    form: 'a CQL identifier: lower case letters, digits, _',
+    default: 'sentiment',
+    parse: text(IDENT),
+  }),
+  cassandraReplication: variable({
+    name: 'CASSANDRA_REPLICATION_FACTOR',
+    description: 'replication factor used when the keyspace is created',
+    form: 'an integer 1..9',
+    default: '1',
+    parse: integer(1, 9),
+  }),
+  speedViewTtl: variable({
+    name: 'SPEED_VIEW_TTL',
+    description: 'how long speed-view rows live; must outlast the batch schedule',
+    form: 'a duration like 48h',
+    default: '48h',
+    parse: duration(60_000),
+  }),
+  s3Endpoint: variable({
+    name: 'S3_ENDPOINT',
+    description: 'S3-compatible endpoint (MinIO); unset with S3_BUCKET set uses AWS',
+    form: 'an http(s) URL, e.g. http://127.0.0.1:9000',
+    parse: url,
+  }),
+  s3Bucket: variable({
+    name: 'S3_BUCKET',
+    description: 'lake bucket; unset keeps the lake in LAKE_DIR',
+    form: 'a bucket name: 3-63 lower case letters, digits, . or -',
+    parse: text(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/),
+  }),
+  s3Region: variable({
+    name: 'S3_REGION',
+    description: 'S3 region',
+    form: 'a region name',
+    default: 'us-east-1',
+    parse: text(/^[a-z0-9-]+$/),
+  }),
+  s3AccessKeyId: variable({
+    name: 'S3_ACCESS_KEY_ID',
+    description: 'S3 access key (else the AWS default chain)',
+    form: 'a non-empty key id',
+    parse: text(),
+  }),
+  s3SecretAccessKey: variable({
+    name: 'S3_SECRET_ACCESS_KEY',
+    description: 'S3 secret key',
+    form: 'a non-empty secret',
+    parse: text(),
+  }),
+  lakeDir: variable({
+    name: 'LAKE_DIR',
+    description: 'lake folder of the embedded mode',
+    form: 'a path',
+    default: './data/lake',
+    parse: text(),
+  }),
+  apiHost: variable({
+    name: 'API_HOST',
+    description: 'address the API listens on',
+    form: 'a host name or IP address',
+    default: '127.0.0.1',
+    parse: text(HOST),
+  }),
+  apiPort: variable({
+    name: 'API_PORT',
+    description: 'port the API listens on',
+    form: 'an integer 0..65535',
+    default: '3000',
+    parse: integer(0, 65535),
+  }),
+  metricsPort: variable({
+    name: 'METRICS_PORT',
+    description: 'port of a Prometheus /metrics endpoint for non-API processes; unset: none',
+    form: 'an integer 1..65535',
+    parse: integer(1, 65535),
+  }),
+  watermarkDelay: variable({
+    name: 'WATERMARK_DELAY',
+    description: 'allowed lateness: watermark = max event time seen minus this',
+    form: 'a duration like 2m or 90s',
+    default: '2m',
+    parse: duration(0),
+  }),
+  batchCron: variable({
+    name: 'BATCH_CRON',
+    description: 'schedule of the batch layer',
+    form: 'a cron expression, e.g. "5 * * * *"',
+    default: '5 * * * *',
+    parse: cron,
+  }),
+  logLevel: variable({
+    name: 'LOG_LEVEL',
+    description: 'log level',
+    form: LOG_LEVELS.join('|'),
+    default: 'info',
+    parse: oneOf(LOG_LEVELS),
+  }),
+} as const;
+
+type Parsed<V> = V extends Variable<infer T> ? T : never;
+type Values = { [K in keyof typeof VARIABLES]: Parsed<(typeof VARIABLES)[K]> | undefined };
+
+export interface Config {
+  /** Real Kafka; undefined selects the embedded event log. */
+  kafka: { brokers: string[]; clientId: string } | undefined;
+  /** How topics are created at start-up, on either log. */
+  topics: { partitions: number; retentionMs: number };
+  consumerGroup: string;
+  /** Real Cassandra; undefined selects the embedded view store. */
+  cassandra:
+    | { contactPoints: string[]; localDataCenter: string; keyspace: string; replicationFactor: number }
+    | undefined;
+  speedViewTtlMs: number;
+  /** S3/MinIO lake; undefined keeps the lake in `lakeDir`. */
+  s3:
+    | { endpoint?: string; bucket: string; region: string; accessKeyId?: string; secretAccessKey?: string }
+    | undefined;
+  lakeDir: string;
+  api: { host: string; port: number };
+  metricsPort: number | undefined;
+  watermarkDelayMs: number;
+  batchCron: string;
+  logLevel: LogLevel;
+}
+
+export interface ConfigProblem {
+  variable: string;
+  value: string;
+  expected: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: ConfigProblem[]) {
+    super(
+      problems
+        .map((p) =>
+          p.value === '' && p.expected.startsWith('set ')
+            ? `${p.variable}: ${p.expected}`
+            : `${p.variable}=${JSON.stringify(p.value)} is invalid: expected ${p.expected}`,
+        )
+        .join('\n'),
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const problems: ConfigProblem[] = [];
+  const values = {} as Record<string, unknown>;
+  for (const [key, v] of Object.entries(VARIABLES) as [string, Variable<unknown>][]) {
+    const raw = env[v.name];
+    const given = raw !== undefined && raw !== '';
+    const source = given ? raw : v.default;
+    if (source === undefined) continue;
+    const parsed = v.parse(source);
+    if (parsed === undefined) problems.push({ variable: v.name, value: source, expected: v.form });
+    else values[key] = parsed;
+  }
+  const c = values as Values;
+  if ((c.s3AccessKeyId === undefined) !== (c.s3SecretAccessKey === undefined)) {
+    const missing = c.s3AccessKeyId === undefined ? 'S3_ACCESS_KEY_ID' : 'S3_SECRET_ACCESS_KEY';
+    problems.push({ variable: missing, value: '', expected: 'set S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY together' });
+  }
+  if (c.s3Endpoint !== undefined && c.s3Bucket === undefined) {
+    problems.push({ variable: 'S3_BUCKET', value: '', expected: 'set S3_BUCKET when S3_ENDPOINT is set' });
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return {
+    kafka: c.kafkaBrokers ? { brokers: c.kafkaBrokers, clientId: c.kafkaClientId as string } : undefined,
+    topics: { partitions: c.kafkaPartitions as number, retentionMs: c.kafkaRetention as number },
+    consumerGroup: c.kafkaGroupId as string,
+    cassandra: c.cassandraContactPoints
+      ? {
+          contactPoints: c.cassandraContactPoints,
+          localDataCenter: c.cassandraLocalDc as string,
+          keyspace: c.cassandraKeyspace as string,
+          replicationFactor: c.cassandraReplication as number,
+        }
+      : undefined,
+    speedViewTtlMs: c.speedViewTtl as number,
+    s3: c.s3Bucket
+      ? {
+          ...(c.s3Endpoint ? { endpoint: c.s3Endpoint } : {}),
+          bucket: c.s3Bucket,
+          region: c.s3Region as string,
+          ...(c.s3AccessKeyId ? { accessKeyId: c.s3AccessKeyId, secretAccessKey: c.s3SecretAccessKey as string } : {}),
+        }
+      : undefined,
+    lakeDir: c.lakeDir as string,
+    api: { host: c.apiHost as string, port: c.apiPort as number },
+    metricsPort: c.metricsPort,
+    watermarkDelayMs: c.watermarkDelay as number,
+    batchCron: c.batchCron as string,
+    logLevel: c.logLevel as LogLevel,
+  };
+}
+
+/** The config table of the README, generated from the declarations above. */
+export function configTableMarkdown(): string {
+  const rows = Object.values(VARIABLES).map(
+    (v: Variable<unknown>) => `| \`${v.name}\` | ${v.default === undefined ? '—' : `\`${v.default}\``} | ${v.form} | ${v.description} |`,
+  );
+  return ['| variable | default | form | what it does |', '|---|---|---|---|', ...rows].join('\n');
+}

@@ -1,0 +1,239 @@
+/**
+ * Topic payloads. `*MessageSchema` is the JSON on the wire (what producers send and what the API
+ * documents); `decode*` validates bytes or a parsed object into the in-code form, where every
+ * timestamp is epoch ms. Unknown extra fields are tolerated and dropped, so producers can add
+ * fields before consumers know them.
+ */
+import Type, { type Static, type TSchema } from 'typebox';
+import { Compile } from 'typebox/compile';
+import { type Rejection, reject, type Validated } from './rejection.js';
+import { normalizeSymbol, SYMBOL_PATTERN_SOURCE } from './symbol.js';
+import { parseEventTime } from './time.js';
+
+export const TOPICS = { tweets: 'tweets', prices: 'stock-prices' } as const;
+export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];
+export const deadLetterTopic = (topic: string): string => `${topic}.dlq`;
+
+export const MAX_TEXT_LENGTH = 10_000;
+
+const WireTimestamp = (description: string) =>
+  Type.String({ minLength: 1, description: `${description}: ISO-8601 UTC or "YYYY-MM-DD HH:mm:ss" (UTC)` });
+const Identifier = (description: string) =>
+  Type.Union([Type.String({ minLength: 1, maxLength: 128 }), Type.Integer({ minimum: 0 })], { description });
+const Price = (description: string) => Type.Number({ minimum: 0, description });
+
+export const TweetMessageSchema = Type.Object(
+  {
+    id: Identifier('tweet id, unique'),
+    created_at: WireTimestamp('event time'),
+    text: Type.String({ minLength: 1, maxLength: MAX_TEXT_LENGTH }),
+    user_id: Identifier('author id'),
+  },
+  { $id: 'TweetMessage', additionalProperties: true },
+);
+export type TweetMessage = Static<typeof TweetMessageSchema>;
+
+export const PriceTickMessageSchema = Type.Object(
+  {
+    symbol: Type.String({ pattern: SYMBOL_PATTERN_SOURCE }),
+    trade_timestamp: WireTimestamp('event time'),
+    open_price: Price('first trade price of the tick'),
+    high_price: Price('highest trade price of the tick'),
+    low_price: Price('lowest trade price of the tick'),
+    close_price: Price('last trade price of the tick'),
+    volume: Type.Number({ minimum: 0, description: 'traded quantity' }),
+  },
+  { $id: 'PriceTickMessage', additionalProperties: true },
+);
+export type PriceTickMessage = Static<typeof PriceTickMessageSchema>;
+
+/** A validated tweet; `created_at` is epoch ms. */
+export interface Tweet {
+  id: string;
+  created_at: number;
+  text: string;
+  user_id: string;
+}
+
+/** A validated price tick; `trade_timestamp` is epoch ms and `symbol` upper case. */
+export interface PriceTick {
+  symbol: string;
+  trade_timestamp: number;
+  open_price: number;
+  high_price: number;
+  low_price: number;
+  close_price: number;
+  volume: number;
+}
+
+const checkTweet = Compile(TweetMessageSchema);
+const checkTick = Compile(PriceTickMessageSchema);
+
+interface SchemaError {
+  keyword: string;
+  instancePath: string;
+  params: Record<string, unknown>;
+  message: string;
+}
+
+function describeType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  if (typeof value === 'number' && !Number.isInteger(value)) return 'non-integer number';
+  return typeof value;
+}
+
+function valueAt(root: unknown, pointer: string): unknown {
+  let node = root;
+  for (const part of pointer.split('/').slice(1)) node = (node as Record<string, unknown> | undefined)?.[part];
+  return node;
+}
+
+/** The most useful single rejection for a schema failure: missing fields first, then types. */
+function firstRejection(errors: readonly SchemaError[], value: unknown, schema: TSchema): Rejection {
+  const missing = errors.find((e) => e.keyword === 'required');
+  if (missing) {
+    const fields = (missing.params.requiredProperties as string[] | undefined) ?? [];
+    const present = value as Record<string, unknown>;
+    const first = fields.find((f) => present[f] === undefined) ?? fields[0] ?? '$';
+    return { field: first, reason: 'missing field' };
+  }
+  // A union reports each branch and then `anyOf`; report the union as one expectation.
+  const union = errors.find((e) => e.keyword === 'anyOf');
+  const chosen = union ?? errors[0];
+  if (!chosen) return { field: '$', reason: 'does not match the schema' };
+  const field = chosen.instancePath.replace(/^\//, '').replaceAll('/', '.') || '$';
+  const actual = valueAt(value, chosen.instancePath);
+  if (union) {
+    const expected = errors
+      .filter((e) => e.instancePath === union.instancePath && e.keyword === 'type')
+      .map((e) => e.params.type)
+      .join(' or ');
+    return { field, reason: `wrong type: expected ${expected}, got ${describeType(actual)}` };
+  }
+  switch (chosen.keyword) {
+    case 'type':
+      return { field, reason: `wrong type: expected ${chosen.params.type}, got ${describeType(actual)}` };
+    case 'minimum':
+      return { field, reason: `must not be negative (got ${String(actual)})` };
+    case 'minLength':
+      return { field, reason: 'must not be empty' };
+    case 'maxLength':
+      return { field, reason: `longer than ${chosen.params.limit} characters` };
+    case 'pattern':
+      return {
+        field,
+        reason: `malformed: ${JSON.stringify(actual)} does not match ${(schema as { properties: Record<string, { pattern?: string }> }).properties[field]?.pattern ?? chosen.params.pattern}`,
+      };
+    default:
+      return { field, reason: chosen.message };
+  }
+}
+
+function parseJsonObject(input: Uint8Array | string | object): Validated<Record<string, unknown>> {
+  let value: unknown = input;
+  if (typeof input === 'string' || input instanceof Uint8Array) {
+    const text = typeof input === 'string' ? input : utf8.decode(input);
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      return reject('$', `not valid JSON: ${(error as Error).message}`);
+    }
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return reject('$', `expected a JSON object, got ${describeType(value)}`);
+  }
+  return { ok: true, value: value as Record<string, unknown> };
+}
+
+// fatal: invalid UTF-8 is a rejection, not silently replaced characters.
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function decodeWith(input: Uint8Array | string | object): Validated<Record<string, unknown>> {
+  try {
+    return parseJsonObject(input);
+  } catch (error) {
+    return reject('$', `not valid UTF-8: ${(error as Error).message}`);
+  }
+}
+
+function eventTime(field: string, text: string): Validated<number> {
+  const ms = parseEventTime(text);
+  if (ms === undefined) {
+    return reject(field, `unparseable timestamp ${JSON.stringify(text)}: expected ISO-8601 or YYYY-MM-DD HH:mm:ss`);
+  }
+  return { ok: true, value: ms };
+}
+
+function finite(field: string, value: number): Rejection | undefined {
+  // JSON has no NaN or Infinity, but 1e999 parses to Infinity.
+  return Number.isFinite(value) ? undefined : { field, reason: `must be a finite number (got ${value})` };
+}
+
+/** Validates a tweet message (bytes, JSON text or a parsed object). */
+export function decodeTweet(input: Uint8Array | string | object): Validated<Tweet> {
+  const parsed = decodeWith(input);
+  if (!parsed.ok) return parsed;
+  const m = parsed.value;
+  if (!checkTweet.Check(m)) {
+    return { ok: false, rejection: firstRejection([...checkTweet.Errors(m)] as SchemaError[], m, TweetMessageSchema) };
+  }
+  const message = m as TweetMessage;
+  if (message.text.trim().length === 0) return reject('text', 'must not be empty');
+  const time = eventTime('created_at', message.created_at);
+  if (!time.ok) return time;
+  return {
+    ok: true,
+    value: { id: String(message.id), created_at: time.value, text: message.text, user_id: String(message.user_id) },
+  };
+}
+
+/** Validates a price tick message (bytes, JSON text or a parsed object). */
+export function decodePriceTick(input: Uint8Array | string | object): Validated<PriceTick> {
+  const parsed = decodeWith(input);
+  if (!parsed.ok) return parsed;
+  const m = parsed.value;
+  if (!checkTick.Check(m)) {
+    return {
+      ok: false,
+      rejection: firstRejection([...checkTick.Errors(m)] as SchemaError[], m, PriceTickMessageSchema),
+    };
+  }
+  const t = m as PriceTickMessage;
+  for (const field of ['open_price', 'high_price', 'low_price', 'close_price', 'volume'] as const) {
+    const bad = finite(field, t[field]);
+    if (bad) return { ok: false, rejection: bad };
+  }
+  if (t.high_price < t.low_price) {
+    return reject('high_price', `high_price ${t.high_price} is below low_price ${t.low_price}`);
+  }
+  for (const field of ['open_price', 'close_price'] as const) {
+    if (t[field] > t.high_price || t[field] < t.low_price) {
+      return reject(field, `${field} ${t[field]} is outside [low_price ${t.low_price}, high_price ${t.high_price}]`);
+    }
+  }
+  const time = eventTime('trade_timestamp', t.trade_timestamp);
+  if (!time.ok) return time;
+  return {
+    ok: true,
+    value: {
+      symbol: normalizeSymbol(t.symbol),
+      trade_timestamp: time.value,
+      open_price: t.open_price,
+      high_price: t.high_price,
+      low_price: t.low_price,
+      close_price: t.close_price,
+      volume: t.volume,
+    },
+  };
+}
+
+/** The wire form of a tweet (ISO timestamps), as producers publish it. */
+export function encodeTweet(tweet: Tweet): TweetMessage {
+  return { id: tweet.id, created_at: new Date(tweet.created_at).toISOString(), text: tweet.text, user_id: tweet.user_id };
+}
+
+/** The wire form of a tick (ISO timestamps), as producers publish it. */
+export function encodePriceTick(tick: PriceTick): PriceTickMessage {
+  return { ...tick, trade_timestamp: new Date(tick.trade_timestamp).toISOString() };
+}

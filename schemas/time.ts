@@ -1,0 +1,71 @@
+/**
+ * Event time. Inside the code a timestamp is epoch milliseconds (UTC); on the wire it is ISO-8601
+ * (`2024-05-01T13:45:00Z`, optional fraction, `Z` or `±hh:mm`) or the seed format
+ * `YYYY-MM-DD HH:mm:ss`, which like any zone-less form is taken as UTC.
+ */
+
+// Compiled once: the parser is on the speed layer's hot path.
+const TIMESTAMP =
+  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2 && ((year % 4 === 0 && year % 100 !== 0) || year % 400 === 0)) return 29;
+  return DAYS_IN_MONTH[month - 1] ?? 0;
+}
+
+/** Parses a wire timestamp to epoch ms, or returns undefined when it is not one we accept. */
+export function parseEventTime(text: string): number | undefined {
+  const m = TIMESTAMP.exec(text);
+  if (!m) return undefined;
+  const year = Number(m[1]);
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  const hour = Number(m[4]);
+  const minute = Number(m[5]);
+  const second = m[6] === undefined ? 0 : Number(m[6]);
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
+  if (hour > 23 || minute > 59 || second > 59) return undefined;
+  const millis = m[7] === undefined ? 0 : Number(m[7].padEnd(3, '0').slice(0, 3));
+  let offsetMinutes = 0;
+  const zone = m[8];
+  if (zone !== undefined && zone !== 'Z' && zone !== 'z') {
+    const sign = zone[0] === '-' ? -1 : 1;
+    const digits = zone.slice(1).replace(':', '');
+    const oh = Number(digits.slice(0, 2));
+    const om = digits.length > 2 ? Number(digits.slice(2, 4)) : 0;
+    if (oh > 23 || om > 59) return undefined;
+    offsetMinutes = sign * (oh * 60 + om);
+  }
+  return Date.UTC(year, month - 1, day, hour, minute, second, millis) - offsetMinutes * 60_000;
+}
+
+/** Epoch ms to the JSON form: ISO-8601 with `Z`. */
+export function formatEventTime(epochMs: number): string {
+  return new Date(epochMs).toISOString();
+}
+
+/** The UTC calendar day of an instant, `YYYY-MM-DD`: the partition unit of the views and the lake. */
+export function utcDay(epochMs: number): string {
+  return new Date(epochMs).toISOString().slice(0, 10);
+}
+
+export const MINUTE_MS = 60_000;
+export const HOUR_MS = 3_600_000;
+export const DAY_MS = 86_400_000;
+
+/** Start of the window of `sizeMs` that contains `epochMs` (windows are aligned to the epoch). */
+export function windowStart(epochMs: number, sizeMs: number): number {
+  return epochMs - (((epochMs % sizeMs) + sizeMs) % sizeMs);
+}
+
+const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: MINUTE_MS, h: HOUR_MS, d: DAY_MS };
+
+/** Parses `500ms`, `30s`, `2m`, `1.5h`, `7d` to milliseconds; undefined if malformed. */
+export function parseDuration(text: string): number | undefined {
+  const m = DURATION.exec(text.trim());
+  if (!m) return undefined;
+  return Math.round(Number(m[1]) * (UNIT_MS[m[2] as string] as number));
+}

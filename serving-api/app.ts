@@ -1,0 +1,53 @@
+/**
+ * The serving API. Routes are Fastify plugins with TypeBox schemas, so validation, serialisation
+ * and the OpenAPI document (GET /openapi.json, UI at /docs) all come from the same definitions.
+ */
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
+import type { Backends } from '../infra/backends.js';
+import type { Logger } from '../infra/logger.js';
+import { healthRoutes } from './routes/health.js';
+
+export interface AppOptions {
+  logger: Logger;
+  backends: Backends;
+  version: string;
+}
+
+export async function buildApp(options: AppOptions) {
+  const app = Fastify({
+    loggerInstance: options.logger as FastifyBaseLogger,
+    disableRequestLogging: true,
+    ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Market sentiment API',
+        version: options.version,
+        description: 'Per-symbol sentiment and prices: the batch view merged with the real-time view.',
+      },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  // Bad parameters are the caller's to fix: 400 with what was wrong, never a 500.
+  app.setErrorHandler((error: Error & { validation?: unknown; statusCode?: number }, request, reply) => {
+    if (error.validation) {
+      return reply.status(400).send({ error: 'Bad Request', message: error.message, statusCode: 400 });
+    }
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
+    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    return reply.status(status).send({ error: status >= 500 ? 'Internal Server Error' : error.name, message: error.message, statusCode: status });
+  });
+
+  await app.register(healthRoutes, { backends: options.backends, version: options.version });
+  return app;
+}
+
+export type App = Awaited<ReturnType<typeof buildApp>>;

@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+// Unit tests only: fast, no servers. The integration suite (test/integration) runs against real
+// Kafka, Cassandra and MinIO through `npm run test:integration`.
+export default defineConfig({
+  test: {
+    include: ['**/*.test.ts'],
+    exclude: ['node_modules/**', 'test/integration/**', 'data/**', '.data/**'],
+    pool: 'forks',
+    testTimeout: 20_000,
+  },
+});
