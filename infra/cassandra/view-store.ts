@@ -3,7 +3,8 @@
  * Implemented by the embedded MemoryViewStore and by the real Cassandra adapter; both pass
  * view-store.contract.ts.
  *
- * Values in code: timestamps are epoch ms numbers, days are `YYYY-MM-DD` strings, lists are arrays.
+ * Values in code: timestamps are epoch ms numbers, days are `YYYY-MM-DD` strings, bigints are
+ * numbers, lists are arrays. A column without a value is absent from a returned row, never null.
  */
 import type { TableName } from '../../schemas/cassandra.js';
 
