@@ -60,11 +60,15 @@ const format = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en-US') 
 
 /** Prints a titled table: figure, baseline, ratio (how many times better than the baseline). */
 export function report(title: string, comparisons: Comparison[]): void {
-  const lines = [`\n## ${title}`, `machine: ${cpus()[0]?.model ?? 'unknown'} x${cpus().length}, node ${process.version}`];
+  const lines = [
+    `\n## ${title}`,
+    `machine: ${cpus()[0]?.model ?? 'unknown'} x${cpus().length}, node ${process.version}`,
+  ];
   for (const { subject, baseline, target } of comparisons) {
     let line = `- ${subject.name}: ${format(subject.value)} ${subject.unit}`;
     if (baseline) {
-      const ratio = subject.better === 'higher' ? subject.value / baseline.value : baseline.value / subject.value;
+      const ratio =
+        subject.better === 'higher' ? subject.value / baseline.value : baseline.value / subject.value;
       line += ` | baseline ${baseline.name}: ${format(baseline.value)} ${baseline.unit} | ratio ${ratio.toFixed(2)}x`;
     }
     if (target) line += ` | target ${target}`;

@@ -3,6 +3,7 @@
  * (unknown command or flag, missing argument) print the usage and exit 2.
  */
 import { Command, CommanderError } from 'commander';
+import { EXIT_USAGE } from './command-runtime.js';
 import { batchCommand } from './commands/batch.js';
 import { demoCommand } from './commands/demo.js';
 import { infraCommand } from './commands/infra.js';
@@ -10,7 +11,6 @@ import { produceCommand } from './commands/produce.js';
 import { scoreCommand } from './commands/score.js';
 import { serveCommand } from './commands/serve.js';
 import { speedCommand } from './commands/speed.js';
-import { EXIT_USAGE } from './command-runtime.js';
 import { PACKAGE_VERSION } from './package-version.js';
 
 export function buildProgram(): Command {

@@ -287,7 +287,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const c = values as Values;
   if ((c.s3AccessKeyId === undefined) !== (c.s3SecretAccessKey === undefined)) {
     const missing = c.s3AccessKeyId === undefined ? 'S3_ACCESS_KEY_ID' : 'S3_SECRET_ACCESS_KEY';
-    problems.push({ variable: missing, value: '', expected: 'set S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY together' });
+    problems.push({
+      variable: missing,
+      value: '',
+      expected: 'set S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY together',
+    });
   }
   if (c.s3Endpoint !== undefined && c.s3Bucket === undefined) {
     problems.push({ variable: 'S3_BUCKET', value: '', expected: 'set S3_BUCKET when S3_ENDPOINT is set' });
@@ -312,7 +316,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           ...(c.s3Endpoint ? { endpoint: c.s3Endpoint } : {}),
           bucket: c.s3Bucket,
           region: c.s3Region as string,
-          ...(c.s3AccessKeyId ? { accessKeyId: c.s3AccessKeyId, secretAccessKey: c.s3SecretAccessKey as string } : {}),
+          ...(c.s3AccessKeyId
+            ? { accessKeyId: c.s3AccessKeyId, secretAccessKey: c.s3SecretAccessKey as string }
+            : {}),
         }
       : undefined,
     lakeDir: c.lakeDir as string,
@@ -327,7 +333,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 /** The config table of the README, generated from the declarations above. */
 export function configTableMarkdown(): string {
   const rows = Object.values(VARIABLES).map(
-    (v: Variable<unknown>) => `| \`${v.name}\` | ${v.default === undefined ? '—' : `\`${v.default}\``} | ${v.form} | ${v.description} |`,
+    (v: Variable<unknown>) =>
+      `| \`${v.name}\` | ${v.default === undefined ? '—' : `\`${v.default}\``} | ${v.form} | ${v.description} |`,
   );
   return ['| variable | default | form | what it does |', '|---|---|---|---|', ...rows].join('\n');
 }

@@ -32,7 +32,8 @@ export const Column = {
     kinded(Type.Integer({ description: 'epoch milliseconds, UTC', ...options }), 'timestamp'),
   date: (options: Record<string, unknown> = {}) =>
     kinded(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'UTC day', ...options }), 'date'),
-  textList: (options: Record<string, unknown> = {}) => kinded(Type.Array(Type.String(), options), 'text-list'),
+  textList: (options: Record<string, unknown> = {}) =>
+    kinded(Type.Array(Type.String(), options), 'text-list'),
   optional: <T extends TSchema>(schema: T) => Type.Optional(schema),
 };
 

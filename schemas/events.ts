@@ -85,7 +85,8 @@ function describeType(value: unknown): string {
 
 function valueAt(root: unknown, pointer: string): unknown {
   let node = root;
-  for (const part of pointer.split('/').slice(1)) node = (node as Record<string, unknown> | undefined)?.[part];
+  for (const part of pointer.split('/').slice(1))
+    node = (node as Record<string, unknown> | undefined)?.[part];
   return node;
 }
 
@@ -113,6 +114,7 @@ function firstRejection(errors: readonly SchemaError[], value: unknown, schema: 
   }
   switch (chosen.keyword) {
     case 'type':
+      if (typeof actual === 'number' && !Number.isFinite(actual)) return finite(field, actual) as Rejection;
       return { field, reason: `wrong type: expected ${chosen.params.type}, got ${describeType(actual)}` };
     case 'minimum':
       return { field, reason: `must not be negative (got ${String(actual)})` };
@@ -160,7 +162,10 @@ function decodeWith(input: Uint8Array | string | object): Validated<Record<strin
 function eventTime(field: string, text: string): Validated<number> {
   const ms = parseEventTime(text);
   if (ms === undefined) {
-    return reject(field, `unparseable timestamp ${JSON.stringify(text)}: expected ISO-8601 or YYYY-MM-DD HH:mm:ss`);
+    return reject(
+      field,
+      `unparseable timestamp ${JSON.stringify(text)}: expected ISO-8601 or YYYY-MM-DD HH:mm:ss`,
+    );
   }
   return { ok: true, value: ms };
 }
@@ -176,7 +181,10 @@ export function decodeTweet(input: Uint8Array | string | object): Validated<Twee
   if (!parsed.ok) return parsed;
   const m = parsed.value;
   if (!checkTweet.Check(m)) {
-    return { ok: false, rejection: firstRejection([...checkTweet.Errors(m)] as SchemaError[], m, TweetMessageSchema) };
+    return {
+      ok: false,
+      rejection: firstRejection([...checkTweet.Errors(m)] as SchemaError[], m, TweetMessageSchema),
+    };
   }
   const message = m as TweetMessage;
   if (message.text.trim().length === 0) return reject('text', 'must not be empty');
@@ -184,7 +192,12 @@ export function decodeTweet(input: Uint8Array | string | object): Validated<Twee
   if (!time.ok) return time;
   return {
     ok: true,
-    value: { id: String(message.id), created_at: time.value, text: message.text, user_id: String(message.user_id) },
+    value: {
+      id: String(message.id),
+      created_at: time.value,
+      text: message.text,
+      user_id: String(message.user_id),
+    },
   };
 }
 
@@ -209,7 +222,10 @@ export function decodePriceTick(input: Uint8Array | string | object): Validated<
   }
   for (const field of ['open_price', 'close_price'] as const) {
     if (t[field] > t.high_price || t[field] < t.low_price) {
-      return reject(field, `${field} ${t[field]} is outside [low_price ${t.low_price}, high_price ${t.high_price}]`);
+      return reject(
+        field,
+        `${field} ${t[field]} is outside [low_price ${t.low_price}, high_price ${t.high_price}]`,
+      );
     }
   }
   const time = eventTime('trade_timestamp', t.trade_timestamp);
@@ -230,7 +246,12 @@ export function decodePriceTick(input: Uint8Array | string | object): Validated<
 
 /** The wire form of a tweet (ISO timestamps), as producers publish it. */
 export function encodeTweet(tweet: Tweet): TweetMessage {
-  return { id: tweet.id, created_at: new Date(tweet.created_at).toISOString(), text: tweet.text, user_id: tweet.user_id };
+  return {
+    id: tweet.id,
+    created_at: new Date(tweet.created_at).toISOString(),
+    text: tweet.text,
+    user_id: tweet.user_id,
+  };
 }
 
 /** The wire form of a tick (ISO timestamps), as producers publish it. */

@@ -9,7 +9,19 @@
  * same messages rewrites the same object instead of adding a duplicate. Offsets are zero-padded
  * so that lexicographic order is offset order.
  */
-import { Bool, DateDay, Field, Float64, Int32, Int64, List, Schema, TimeUnit, Timestamp, Utf8 } from 'apache-arrow';
+import {
+  Bool,
+  DateDay,
+  Field,
+  Float64,
+  Int32,
+  Int64,
+  List,
+  Schema,
+  Timestamp,
+  TimeUnit,
+  Utf8,
+} from 'apache-arrow';
 import type { TSchema } from 'typebox';
 import { columnsOf, type LogicalKind } from './columns.js';
 import { BronzeTickRowSchema, BronzeTweetRowSchema } from './rows.js';
@@ -41,7 +53,8 @@ function checkName(kind: string, name: string): void {
 }
 
 function checkOffset(name: string, n: number): void {
-  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`lake: ${name} must be a non-negative integer, got ${n}`);
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new Error(`lake: ${name} must be a non-negative integer, got ${n}`);
 }
 
 export function bronzeObjectKey(o: BronzeObject): string {
@@ -55,7 +68,8 @@ export function bronzeObjectKey(o: BronzeObject): string {
   return `bronze/${o.dataset}/date=${o.day}/${o.dataset}-p${o.partition}-${pad(o.firstOffset)}-${pad(o.lastOffset)}.parquet`;
 }
 
-const BRONZE_KEY = /^bronze\/([a-z][a-z0-9_]*)\/date=(\d{4}-\d{2}-\d{2})\/\1-p(\d+)-(\d{20})-(\d{20})\.parquet$/;
+const BRONZE_KEY =
+  /^bronze\/([a-z][a-z0-9_]*)\/date=(\d{4}-\d{2}-\d{2})\/\1-p(\d+)-(\d{20})-(\d{20})\.parquet$/;
 
 /** The inverse of bronzeObjectKey; undefined for keys that are not bronze objects. */
 export function parseBronzeObjectKey(key: string): BronzeObject | undefined {

@@ -103,7 +103,11 @@ export class MemoryViewStore implements ViewStore {
       }
       const existing = partition[lo];
       const expiresAt = ttlMs > 0 ? now + ttlMs : Number.POSITIVE_INFINITY;
-      if (existing && existing.expiresAt > now && this.compareClustering(table.spec, existing.row, row) === 0) {
+      if (
+        existing &&
+        existing.expiresAt > now &&
+        this.compareClustering(table.spec, existing.row, row) === 0
+      ) {
         existing.row = { ...existing.row, ...defined };
         existing.expiresAt = expiresAt;
       } else if (existing && this.compareClustering(table.spec, existing.row, row) === 0) {
@@ -119,7 +123,9 @@ export class MemoryViewStore implements ViewStore {
     const partition = table.partitions.get(this.partitionId(table.spec, query.partition, 'query')) ?? [];
     const now = this.now();
     const first = table.spec.clustering[0]?.column as string;
-    const live = partition.filter((stored) => stored.expiresAt > now && inRange(stored.row[first], query.range));
+    const live = partition.filter(
+      (stored) => stored.expiresAt > now && inRange(stored.row[first], query.range),
+    );
     if (live.length < partition.length) {
       // Drop expired rows as we pass, as compaction would.
       const kept = partition.filter((stored) => stored.expiresAt > now);

@@ -51,7 +51,10 @@ export function viewStoreContract(
     it('returns a partition newest first, limited', async () => {
       const s = symbol();
       await store.upsert(TABLES.marketData.name, [tick(s, 1, 101), tick(s, 3, 103), tick(s, 2, 102)]);
-      const rows = await store.query<TickRow>(TABLES.marketData.name, { partition: { symbol: s, day: DAY }, limit: 2 });
+      const rows = await store.query<TickRow>(TABLES.marketData.name, {
+        partition: { symbol: s, day: DAY },
+        limit: 2,
+      });
       expect(rows.map((r) => r.close_price)).toEqual([103, 102]);
       expect(rows[0]).toEqual(tick(s, 3, 103));
     });
@@ -78,10 +81,16 @@ export function viewStoreContract(
     it('keeps partitions apart by symbol and day', async () => {
       const s = symbol();
       const other = symbol();
-      await store.upsert(TABLES.marketData.name, [tick(s, 1, 1), tick(other, 1, 2), { ...tick(s, 1, 3), day: '2024-05-02' }]);
+      await store.upsert(TABLES.marketData.name, [
+        tick(s, 1, 1),
+        tick(other, 1, 2),
+        { ...tick(s, 1, 3), day: '2024-05-02' },
+      ]);
       const rows = await store.query<TickRow>(TABLES.marketData.name, { partition: { symbol: s, day: DAY } });
       expect(rows.map((r) => r.close_price)).toEqual([1]);
-      expect(await store.query(TABLES.marketData.name, { partition: { symbol: symbol(), day: DAY } })).toEqual([]);
+      expect(
+        await store.query(TABLES.marketData.name, { partition: { symbol: symbol(), day: DAY } }),
+      ).toEqual([]);
     });
 
     it('upserts by primary key: a rewrite replaces, an undefined column keeps its value', async () => {
@@ -175,7 +184,9 @@ export function viewStoreContract(
         label: 'positive',
       });
       await store.upsert(TABLES.tweetsBySymbol.name, [tweet('b', T0), tweet('a', T0), tweet('c', T0 + 1000)]);
-      const rows = await store.query<TweetBySymbolRow>(TABLES.tweetsBySymbol.name, { partition: { symbol: s, day: DAY } });
+      const rows = await store.query<TweetBySymbolRow>(TABLES.tweetsBySymbol.name, {
+        partition: { symbol: s, day: DAY },
+      });
       expect(rows.map((r) => r.id)).toEqual(['c', 'a', 'b']);
     });
 
@@ -183,7 +194,9 @@ export function viewStoreContract(
       const s = symbol();
       await store.upsert(TABLES.marketData.name, [tick(s, 1, 1)], { ttlSeconds: 1 });
       await store.upsert(TABLES.marketData.name, [tick(s, 2, 2)]);
-      expect(await store.query(TABLES.marketData.name, { partition: { symbol: s, day: DAY } })).toHaveLength(2);
+      expect(await store.query(TABLES.marketData.name, { partition: { symbol: s, day: DAY } })).toHaveLength(
+        2,
+      );
       await elapse(2100);
       const rows = await store.query<TickRow>(TABLES.marketData.name, { partition: { symbol: s, day: DAY } });
       expect(rows.map((r) => r.close_price)).toEqual([2]);

@@ -55,7 +55,11 @@ export function eventLogContract(name: string, open: () => Promise<EventLog>): v
       await log.createTopics([{ name: topic, partitions: 2 }]);
       await log.produce(
         topic,
-        Array.from({ length: 50 }, (_, i) => ({ key: `k${i % 5}`, value: String(i), headers: { n: String(i) } })),
+        Array.from({ length: 50 }, (_, i) => ({
+          key: `k${i % 5}`,
+          value: String(i),
+          headers: { n: String(i) },
+        })),
       );
       const consumer = await log.consumer({ groupId: unique(), topics: [topic], fromBeginning: true });
       const messages = await drain(consumer, 50);
@@ -75,7 +79,10 @@ export function eventLogContract(name: string, open: () => Promise<EventLog>): v
       const topic = unique();
       const groupId = unique();
       await log.createTopics([{ name: topic, partitions: 1 }]);
-      await log.produce(topic, Array.from({ length: 10 }, (_, i) => ({ key: 'k', value: String(i) })));
+      await log.produce(
+        topic,
+        Array.from({ length: 10 }, (_, i) => ({ key: 'k', value: String(i) })),
+      );
 
       const first = await log.consumer({ groupId, topics: [topic], fromBeginning: true });
       const read = await drain(first, 10);
@@ -109,7 +116,10 @@ export function eventLogContract(name: string, open: () => Promise<EventLog>): v
       await log.createTopics([{ name: topic, partitions: 4 }]);
       const a = await log.consumer({ groupId, topics: [topic], fromBeginning: true });
       const b = await log.consumer({ groupId, topics: [topic], fromBeginning: true });
-      await log.produce(topic, Array.from({ length: 40 }, (_, i) => ({ key: `key-${i}`, value: String(i) })));
+      await log.produce(
+        topic,
+        Array.from({ length: 40 }, (_, i) => ({ key: `key-${i}`, value: String(i) })),
+      );
       const seen: LogMessage[] = [];
       const deadline = Date.now() + 20_000;
       while (seen.length < 40 && Date.now() < deadline) {

@@ -81,7 +81,8 @@ export function nextOffsets(messages: readonly LogMessage[]): TopicPartitionOffs
   for (const m of messages) {
     const id = `${m.topic}\u0000${m.partition}`;
     const seen = next.get(id);
-    if (!seen || seen.offset <= m.offset) next.set(id, { topic: m.topic, partition: m.partition, offset: m.offset + 1 });
+    if (!seen || seen.offset <= m.offset)
+      next.set(id, { topic: m.topic, partition: m.partition, offset: m.offset + 1 });
   }
   return [...next.values()];
 }

@@ -74,7 +74,9 @@ export class MemoryEventLog implements EventLog {
     const positions: TopicPartitionOffset[] = [];
     for (const message of messages) {
       const partition =
-        message.key === null ? this.roundRobin++ % partitions.length : partitionForKey(message.key, partitions.length);
+        message.key === null
+          ? this.roundRobin++ % partitions.length
+          : partitionForKey(message.key, partitions.length);
       const log = partitions[partition] as LogMessage[];
       const offset = log.length;
       log.push({
@@ -82,7 +84,8 @@ export class MemoryEventLog implements EventLog {
         partition,
         offset,
         key: message.key,
-        value: typeof message.value === 'string' ? encoder.encode(message.value) : Uint8Array.from(message.value),
+        value:
+          typeof message.value === 'string' ? encoder.encode(message.value) : Uint8Array.from(message.value),
         headers: { ...message.headers },
         timestamp: message.timestamp ?? Date.now(),
       });

@@ -5,7 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { LocalObjectStore } from './local-object-store.js';
 import { objectStoreContract } from './object-store.contract.js';
 
-objectStoreContract('local folder', async () => LocalObjectStore.open(await mkdtemp(join(tmpdir(), 'lake-'))));
+objectStoreContract('local folder', async () =>
+  LocalObjectStore.open(await mkdtemp(join(tmpdir(), 'lake-'))),
+);
 
 describe('local object store', () => {
   it('leaves no temporary files behind and lays keys out as folders', async () => {

@@ -75,7 +75,17 @@ export function objectStoreContract(name: string, open: () => Promise<ObjectStor
     });
 
     it('refuses keys that escape or are malformed', async () => {
-      for (const bad of ['', '/abs/key', '../escape', 'a/../b', 'a//b', 'a/./b', 'a\\b', 'a/.hidden', 'trailing/']) {
+      for (const bad of [
+        '',
+        '/abs/key',
+        '../escape',
+        'a/../b',
+        'a//b',
+        'a/./b',
+        'a\\b',
+        'a/.hidden',
+        'trailing/',
+      ]) {
         await expect(store.put(bad, 'x')).rejects.toThrow(/invalid object key/);
       }
     });

@@ -56,7 +56,6 @@ function objectKeyProblem(key: string): string | undefined {
   if (Buffer.byteLength(key) > MAX_KEY_BYTES) return `longer than ${MAX_KEY_BYTES} bytes`;
   if (key.startsWith('/')) return 'must be relative (no leading /)';
   if (key.includes('\\')) return 'must not contain a backslash';
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting them is the point
   if (/[\u0000-\u001f\u007f]/.test(key)) return 'must not contain control characters';
   for (const segment of key.split('/')) {
     if (segment === '') return 'must not contain empty segments (//) or end with /';

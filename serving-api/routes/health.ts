@@ -15,7 +15,9 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ backends: Backends; versi
 ) => {
   app.get(
     '/health',
-    { schema: { summary: 'Liveness and the backends in use', tags: ['ops'], response: { 200: HealthSchema } } },
+    {
+      schema: { summary: 'Liveness and the backends in use', tags: ['ops'], response: { 200: HealthSchema } },
+    },
     async () => ({
       status: 'ok' as const,
       version,

@@ -1,0 +1,184 @@
+import { describe, expect, it } from 'vitest';
+import { decodePriceTick, decodeTweet, encodePriceTick, encodeTweet } from './events.js';
+
+const tweet = { id: '1790', created_at: '2024-05-01T13:45:00Z', text: 'Loving $AAPL today', user_id: 'u42' };
+const tick = {
+  symbol: 'AAPL',
+  trade_timestamp: '2024-05-01 13:45:00',
+  open_price: 170.1,
+  high_price: 171,
+  low_price: 169.5,
+  close_price: 170.7,
+  volume: 12000,
+};
+
+function rejectionOf(result: ReturnType<typeof decodeTweet> | ReturnType<typeof decodePriceTick>) {
+  if (result.ok) throw new Error('expected a rejection');
+  return result.rejection;
+}
+
+describe('tweet messages', () => {
+  it('accept the contract fields and give epoch ms', () => {
+    const result = decodeTweet(JSON.stringify(tweet));
+    expect(result).toEqual({ ok: true, value: { ...tweet, created_at: Date.UTC(2024, 4, 1, 13, 45) } });
+  });
+
+  it('accept numeric ids and the seed timestamp format as UTC', () => {
+    const result = decodeTweet({ ...tweet, id: 17, user_id: 9, created_at: '2024-05-01 13:45:00' });
+    expect(result.ok && result.value).toMatchObject({
+      id: '17',
+      user_id: '9',
+      created_at: Date.UTC(2024, 4, 1, 13, 45),
+    });
+  });
+
+  it('tolerate and drop unknown extra fields', () => {
+    const result = decodeTweet({ ...tweet, lang: 'en', retweets: 3 });
+    expect(result.ok && Object.keys(result.value).sort()).toEqual(['created_at', 'id', 'text', 'user_id']);
+  });
+
+  it.each(['id', 'created_at', 'text', 'user_id'])('reject a missing %s, naming it', (field) => {
+    const { [field as keyof typeof tweet]: _, ...rest } = tweet;
+    expect(rejectionOf(decodeTweet(rest))).toEqual({ field, reason: 'missing field' });
+  });
+
+  it('reject a wrong type, naming the field and both types', () => {
+    expect(rejectionOf(decodeTweet({ ...tweet, text: 42 }))).toEqual({
+      field: 'text',
+      reason: 'wrong type: expected string, got number',
+    });
+    expect(rejectionOf(decodeTweet({ ...tweet, id: { a: 1 } }))).toEqual({
+      field: 'id',
+      reason: 'wrong type: expected string or integer, got object',
+    });
+    expect(rejectionOf(decodeTweet({ ...tweet, user_id: 1.5 })).field).toBe('user_id');
+  });
+
+  it('reject empty and whitespace-only text', () => {
+    expect(rejectionOf(decodeTweet({ ...tweet, text: '' }))).toEqual({
+      field: 'text',
+      reason: 'must not be empty',
+    });
+    expect(rejectionOf(decodeTweet({ ...tweet, text: ' \n\t ' }))).toEqual({
+      field: 'text',
+      reason: 'must not be empty',
+    });
+  });
+
+  it('reject text over 10,000 characters and accept exactly 10,000', () => {
+    expect(decodeTweet({ ...tweet, text: 'a'.repeat(10_000) }).ok).toBe(true);
+    expect(rejectionOf(decodeTweet({ ...tweet, text: 'a'.repeat(10_001) }))).toEqual({
+      field: 'text',
+      reason: 'longer than 10000 characters',
+    });
+  });
+
+  it.each([
+    'yesterday',
+    '2024-13-01T00:00:00Z',
+    '2024-02-30 10:00:00',
+    '2024-05-01T25:00:00Z',
+    '1714571100',
+    '',
+  ])('reject the unparseable timestamp %j', (created_at) => {
+    const r = rejectionOf(decodeTweet({ ...tweet, created_at }));
+    expect(r.field).toBe('created_at');
+    expect(r.reason).toMatch(created_at === '' ? /empty/ : /unparseable timestamp/);
+  });
+
+  it('reject bytes that are not JSON, not an object, or not UTF-8', () => {
+    expect(rejectionOf(decodeTweet('{"id": '))).toMatchObject({
+      field: '$',
+      reason: expect.stringMatching(/^not valid JSON/),
+    });
+    expect(rejectionOf(decodeTweet('[1,2]'))).toEqual({
+      field: '$',
+      reason: 'expected a JSON object, got array',
+    });
+    expect(rejectionOf(decodeTweet('null'))).toEqual({
+      field: '$',
+      reason: 'expected a JSON object, got null',
+    });
+    expect(rejectionOf(decodeTweet(Uint8Array.from([0x7b, 0xc3, 0x28, 0x7d]))).reason).toMatch(
+      /^not valid UTF-8/,
+    );
+  });
+
+  it('round-trip through the wire form', () => {
+    const decoded = decodeTweet(tweet);
+    if (!decoded.ok) throw new Error('valid');
+    expect(encodeTweet(decoded.value)).toEqual({ ...tweet, created_at: '2024-05-01T13:45:00.000Z' });
+  });
+});
+
+describe('price tick messages', () => {
+  it('accept the contract fields, upper-case the symbol and give epoch ms', () => {
+    const result = decodePriceTick({ ...tick, symbol: 'brk.b' });
+    expect(result).toEqual({
+      ok: true,
+      value: { ...tick, symbol: 'BRK.B', trade_timestamp: Date.UTC(2024, 4, 1, 13, 45) },
+    });
+  });
+
+  it.each(['symbol', 'trade_timestamp', 'open_price', 'high_price', 'low_price', 'close_price', 'volume'])(
+    'reject a missing %s, naming it',
+    (field) => {
+      const { [field as keyof typeof tick]: _, ...rest } = tick;
+      expect(rejectionOf(decodePriceTick(rest))).toEqual({ field, reason: 'missing field' });
+    },
+  );
+
+  it('reject prices given as strings', () => {
+    expect(rejectionOf(decodePriceTick({ ...tick, close_price: '170.7' }))).toEqual({
+      field: 'close_price',
+      reason: 'wrong type: expected number, got string',
+    });
+  });
+
+  it.each(['open_price', 'high_price', 'low_price', 'close_price', 'volume'])(
+    'reject a negative %s',
+    (field) => {
+      const r = rejectionOf(decodePriceTick({ ...tick, [field]: -1 }));
+      expect(r.field).toBe(field);
+      expect(r.reason).toMatch(/must not be negative/);
+    },
+  );
+
+  it('reject non-finite numbers (1e999 parses to Infinity)', () => {
+    const json = JSON.stringify(tick).replace('"volume":12000', '"volume":1e999');
+    expect(rejectionOf(decodePriceTick(json))).toEqual({
+      field: 'volume',
+      reason: 'must be a finite number (got Infinity)',
+    });
+  });
+
+  it('reject high below low', () => {
+    expect(rejectionOf(decodePriceTick({ ...tick, high_price: 169, low_price: 170 }))).toEqual({
+      field: 'high_price',
+      reason: 'high_price 169 is below low_price 170',
+    });
+  });
+
+  it('reject open or close outside the high-low range', () => {
+    expect(rejectionOf(decodePriceTick({ ...tick, close_price: 180 })).field).toBe('close_price');
+    expect(rejectionOf(decodePriceTick({ ...tick, open_price: 100 })).field).toBe('open_price');
+  });
+
+  it('reject malformed symbols', () => {
+    for (const symbol of ['', 'TOOLONGSYM', 'AA PL', '$AAPL', 'BRK.BB', '123']) {
+      expect(rejectionOf(decodePriceTick({ ...tick, symbol })).field).toBe('symbol');
+    }
+  });
+
+  it('reject an unparseable trade timestamp', () => {
+    expect(rejectionOf(decodePriceTick({ ...tick, trade_timestamp: '01/05/2024 13:45' })).field).toBe(
+      'trade_timestamp',
+    );
+  });
+
+  it('round-trip through the wire form', () => {
+    const decoded = decodePriceTick(tick);
+    if (!decoded.ok) throw new Error('valid');
+    expect(encodePriceTick(decoded.value).trade_timestamp).toBe('2024-05-01T13:45:00.000Z');
+  });
+});

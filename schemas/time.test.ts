@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { formatEventTime, parseDuration, parseEventTime, utcDay, windowStart } from './time.js';
+
+describe('event time parsing', () => {
+  it.each([
+    ['2024-05-01T13:45:00Z', Date.UTC(2024, 4, 1, 13, 45)],
+    ['2024-05-01T13:45:00.123Z', Date.UTC(2024, 4, 1, 13, 45, 0, 123)],
+    ['2024-05-01T13:45:00.123456Z', Date.UTC(2024, 4, 1, 13, 45, 0, 123)],
+    ['2024-05-01T15:45:00+02:00', Date.UTC(2024, 4, 1, 13, 45)],
+    ['2024-05-01T08:45:00-0500', Date.UTC(2024, 4, 1, 13, 45)],
+    ['2024-05-01 13:45:00', Date.UTC(2024, 4, 1, 13, 45)],
+    ['2024-05-01T13:45', Date.UTC(2024, 4, 1, 13, 45)],
+    ['2024-02-29 00:00:00', Date.UTC(2024, 1, 29)],
+  ])('reads %s', (text, expected) => {
+    expect(parseEventTime(text)).toBe(expected);
+  });
+
+  it.each([
+    '2023-02-29 00:00:00',
+    '2024-05-01',
+    '2024-05-01T24:00:00Z',
+    '2024-05-01T13:60:00Z',
+    'now',
+    '2024-05-01T13:45:00+25:00',
+  ])('refuses %s', (text) => {
+    expect(parseEventTime(text)).toBeUndefined();
+  });
+
+  it('formats ISO with Z and days in UTC', () => {
+    expect(formatEventTime(Date.UTC(2024, 4, 1, 23, 59, 59))).toBe('2024-05-01T23:59:59.000Z');
+    expect(utcDay(Date.UTC(2024, 4, 1, 23, 59, 59, 999))).toBe('2024-05-01');
+  });
+
+  it('aligns windows to the epoch, also before it', () => {
+    expect(windowStart(Date.UTC(2024, 4, 1, 13, 45, 30), 60_000)).toBe(Date.UTC(2024, 4, 1, 13, 45));
+    expect(windowStart(-1, 60_000)).toBe(-60_000);
+  });
+});
+
+describe('durations', () => {
+  it.each([
+    ['500ms', 500],
+    ['30s', 30_000],
+    ['2m', 120_000],
+    ['1.5h', 5_400_000],
+    ['7d', 604_800_000],
+  ])('reads %s', (text, ms) => {
+    expect(parseDuration(text)).toBe(ms);
+  });
+  it.each(['2', 'm', '2 minutes', '-1s', ''])('refuses %j', (text) => {
+    expect(parseDuration(text)).toBeUndefined();
+  });
+});
