@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import {
+  createTokens,
+  describeEmoji,
+  type EmojiDescription,
+  stripPunctuation,
+  tokenize,
+} from './tokenize.js';
+
+const emoji = new Map<number, EmojiDescription>([
+  [0x1f60d, describeEmoji('smiling face with heart-eyes')],
+  [0x1f51b, describeEmoji('ON! arrow')],
+  [0xa9, describeEmoji('copyright')],
+]);
+
+function words(text: string): string[] {
+  const tokens = createTokens();
+  tokenize(text, emoji, tokens);
+  return tokens.words.slice(0, tokens.count);
+}
+
+describe('tokenize', () => {
+  it('splits on Python whitespace, including no-break and ideographic spaces', () => {
+    expect(words(' a\tb\u00a0c\u3000d\u2028e\u0085f ')).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
+  });
+
+  it('does not split on zero-width space, which Python does not count as whitespace', () => {
+    expect(words('good\u200bbad')).toEqual(['good\u200bbad']);
+  });
+
+  it('replaces an emoji by its description, gluing what follows onto the last word', () => {
+    expect(words('x😍! ok')).toEqual(['x', 'smiling', 'face', 'with', 'heart-eyes', 'ok']);
+    expect(words('😍😍')).toEqual([
+      'smiling',
+      'face',
+      'with',
+      'heart-eyes',
+      'smiling',
+      'face',
+      'with',
+      'heart-eyes',
+    ]);
+    expect(words('©2024')).toEqual(['copyright2024']);
+  });
+
+  it('counts "!" and "?" after emoji replacement', () => {
+    const tokens = createTokens();
+    tokenize('🔛 really?? yes!', emoji, tokens);
+    expect([tokens.exclamations, tokens.questions]).toEqual([2, 2]);
+  });
+
+  it('reuses its output and reports only the current count', () => {
+    const tokens = createTokens();
+    tokenize('a b c d', emoji, tokens);
+    tokenize('e', emoji, tokens);
+    expect(tokens.count).toBe(1);
+    expect(tokens.words[0]).toBe('e');
+  });
+});
+
+describe('stripPunctuation', () => {
+  it.each([
+    ['(good)', 'good'],
+    ["'bad'", 'bad'],
+    ['$AAPL,', 'AAPL'],
+    [':)', ':)'],
+    ['(:', '(:'],
+    [':-)', ':-)'], // strips to "" so the emoticon is kept
+    ['"(:"', '"(:"'],
+    ['(ok)', '(ok)'], // two characters left: kept whole, as the reference does
+    ['(😍😍)', '(😍😍)'], // two code points (four UTF-16 units) left: kept whole
+    ['(😍😍😍)', '😍😍😍'],
+    ["don't", "don't"],
+  ])('%s → %s', (token, expected) => {
+    expect(stripPunctuation(token)).toBe(expected);
+  });
+});
