@@ -1,15 +1,25 @@
 /**
- * Chooses each backend from the config: a real server when its variables are set, else the
- * embedded stand-in. The layers only ever see the ports.
+ * Chooses each backend from the config, independently: a real server when its variables are set,
+ * else the embedded stand-in. The layers only ever see the ports.
+ *
+ * Start-up: each real server gets bounded retries with backoff (one warning line per retry, see
+ * retry.ts), then the product's topics, keyspace and tables, or bucket are created if missing. A
+ * server that never answers fails `openBackends` with a ServerUnavailableError naming it; whatever
+ * was already opened is closed again, so the CLI can exit non-zero cleanly.
  */
-import type { EventLog } from './kafka/event-log.js';
-import type { ViewStore } from './cassandra/view-store.js';
-import type { ObjectStore } from './lake/object-store.js';
-import type { Config } from './config.js';
-import type { Logger } from './logger.js';
-import { MemoryEventLog } from './kafka/memory-event-log.js';
+import { deadLetterTopic, TOPICS } from '../schemas/events.js';
+import { CassandraViewStore } from './cassandra/cassandra-view-store.js';
 import { MemoryViewStore } from './cassandra/memory-view-store.js';
+import type { ViewStore } from './cassandra/view-store.js';
+import type { Config } from './config.js';
+import type { EventLog, TopicSpec } from './kafka/event-log.js';
+import { KafkaEventLog } from './kafka/kafka-event-log.js';
+import { MemoryEventLog } from './kafka/memory-event-log.js';
 import { LocalObjectStore } from './lake/local-object-store.js';
+import type { ObjectStore } from './lake/object-store.js';
+import { S3ObjectStore } from './lake/s3-object-store.js';
+import type { Logger } from './logger.js';
+import { connectWithRetry, DEFAULT_STARTUP_RETRY, type RetryOptions } from './retry.js';
 
 export type BackendKind = 'embedded' | 'kafka' | 'cassandra' | 's3';
 
@@ -21,20 +31,159 @@ export interface Backends {
   close(): Promise<void>;
 }
 
-export async function openBackends(config: Config, logger: Logger): Promise<Backends> {
-  if (config.kafka || config.cassandra || config.s3) {
-    throw new Error('real backends are not available in this build: unset KAFKA_BROKERS, CASSANDRA_CONTACT_POINTS and S3_BUCKET');
+export interface OpenBackendsOptions {
+  /** Start-up retries per real server. */
+  retry?: RetryOptions;
+  /** Per-request timeout of the clients during the first contact (a short one keeps tests fast). */
+  connectTimeoutMs?: number;
+  /** Create the product's topics at start-up (default true). */
+  createTopics?: boolean;
+}
+
+/** The product's topics and their dead-letter topics, sized from the config. */
+export function productTopics(config: Config): TopicSpec[] {
+  return Object.values(TOPICS).flatMap((name) =>
+    [name, deadLetterTopic(name)].map((topic) => ({
+      name: topic,
+      partitions: config.topics.partitions,
+      retentionMs: config.topics.retentionMs,
+    })),
+  );
+}
+
+async function openEventLog(
+  config: Config,
+  logger: Logger,
+  options: OpenBackendsOptions,
+): Promise<[EventLog, BackendKind]> {
+  if (!config.kafka) return [new MemoryEventLog({ defaultPartitions: config.topics.partitions }), 'embedded'];
+  const { brokers, clientId } = config.kafka;
+  const log = await connectWithRetry(
+    'kafka',
+    brokers.join(','),
+    async () => {
+      const candidate = new KafkaEventLog({
+        brokers,
+        clientId,
+        logger,
+        ...(options.connectTimeoutMs ? { requestTimeoutMs: options.connectTimeoutMs, retries: 0 } : {}),
+      });
+      try {
+        await candidate.ping();
+        return candidate;
+      } catch (error) {
+        await candidate.close().catch(() => undefined);
+        throw error;
+      }
+    },
+    logger,
+    options.retry,
+  );
+  return [log, 'kafka'];
+}
+
+async function openViewStore(
+  config: Config,
+  logger: Logger,
+  options: OpenBackendsOptions,
+): Promise<[ViewStore, BackendKind]> {
+  const defaultTtlSeconds = Math.round(config.speedViewTtlMs / 1000);
+  if (!config.cassandra) return [new MemoryViewStore({ defaultTtlSeconds }), 'embedded'];
+  const c = config.cassandra;
+  const store = await connectWithRetry(
+    'cassandra',
+    c.contactPoints.join(','),
+    () =>
+      CassandraViewStore.connect({
+        contactPoints: c.contactPoints,
+        localDataCenter: c.localDataCenter,
+        keyspace: c.keyspace,
+        replicationFactor: c.replicationFactor,
+        defaultTtlSeconds,
+        ...(options.connectTimeoutMs ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
+      }),
+    logger,
+    options.retry,
+  );
+  return [store, 'cassandra'];
+}
+
+async function openObjectStore(
+  config: Config,
+  logger: Logger,
+  options: OpenBackendsOptions,
+): Promise<[ObjectStore, BackendKind]> {
+  if (!config.s3) return [await LocalObjectStore.open(config.lakeDir), 'embedded'];
+  const s3 = config.s3;
+  const store = await connectWithRetry(
+    's3',
+    `${s3.endpoint ?? 'aws'}/${s3.bucket}`,
+    async () => {
+      const candidate = new S3ObjectStore({
+        ...s3,
+        ...(options.connectTimeoutMs
+          ? { connectionTimeoutMs: options.connectTimeoutMs, maxAttempts: 1 }
+          : {}),
+      });
+      try {
+        await candidate.ensureBucket();
+        return candidate;
+      } catch (error) {
+        await candidate.close();
+        throw error;
+      }
+    },
+    logger,
+    options.retry,
+  );
+  return [store, 's3'];
+}
+
+export async function openBackends(
+  config: Config,
+  logger: Logger,
+  options: OpenBackendsOptions = {},
+): Promise<Backends> {
+  const retry = options.retry ?? DEFAULT_STARTUP_RETRY;
+  const opts = { ...options, retry };
+  // In parallel: a slow Cassandra start should not add to Kafka's.
+  const settled = await Promise.allSettled([
+    openEventLog(config, logger, opts),
+    openViewStore(config, logger, opts),
+    openObjectStore(config, logger, opts),
+  ]);
+  const closeOpened = () =>
+    Promise.allSettled(settled.map((s) => (s.status === 'fulfilled' ? s.value[0].close() : undefined)));
+  const [eventLogResult, viewStoreResult, objectStoreResult] = settled;
+  if (
+    eventLogResult.status === 'rejected' ||
+    viewStoreResult.status === 'rejected' ||
+    objectStoreResult.status === 'rejected'
+  ) {
+    await closeOpened();
+    const failures = settled.filter((s) => s.status === 'rejected').map((s) => s.reason as Error);
+    throw failures.length === 1
+      ? failures[0]
+      : new AggregateError(failures, failures.map((f) => f.message).join('; '));
   }
-  const eventLog = new MemoryEventLog({ defaultPartitions: config.topics.partitions });
-  const viewStore = new MemoryViewStore({ defaultTtlSeconds: Math.round(config.speedViewTtlMs / 1000) });
-  await viewStore.ensureSchema();
-  const objectStore = await LocalObjectStore.open(config.lakeDir);
-  logger.info({ eventLog: 'embedded', viewStore: 'embedded', lake: objectStore.locate('') }, 'backends ready');
+  const [eventLog, eventLogKind] = eventLogResult.value;
+  const [viewStore, viewStoreKind] = viewStoreResult.value;
+  const [objectStore, objectStoreKind] = objectStoreResult.value;
+
+  try {
+    await viewStore.ensureSchema();
+    if (options.createTopics ?? true) await eventLog.createTopics(productTopics(config));
+  } catch (error) {
+    await closeOpened();
+    throw error;
+  }
+  const kinds = { eventLog: eventLogKind, viewStore: viewStoreKind, objectStore: objectStoreKind };
+  logger.info({ ...kinds, lake: objectStore.locate('') }, 'backends ready');
   return {
     eventLog,
     viewStore,
     objectStore,
-    kinds: { eventLog: 'embedded', viewStore: 'embedded', objectStore: 'embedded' },
+    kinds,
     async close() {
       await Promise.allSettled([eventLog.close(), viewStore.close(), objectStore.close()]);
     },

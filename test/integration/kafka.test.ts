@@ -1,0 +1,93 @@
+/**
+ * The event-log contract against real Kafka (KAFKA_BROKERS, set by `npm run test:integration`),
+ * plus what only a real broker shows: topic configs from the spec, and a consumer group handing
+ * partitions over without losing or repeating committed progress.
+ */
+import { randomUUID } from 'node:crypto';
+import { Admin } from '@platformatic/kafka';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../infra/config.js';
+import { eventLogContract } from '../../infra/kafka/event-log.contract.js';
+import { type LogMessage, nextOffsets } from '../../infra/kafka/event-log.js';
+import { KafkaEventLog } from '../../infra/kafka/kafka-event-log.js';
+
+const config = loadConfig(process.env);
+if (!config.kafka) throw new Error('KAFKA_BROKERS is not set: run through `npm run test:integration`');
+const kafka = config.kafka;
+const open = async () =>
+  new KafkaEventLog({ brokers: kafka.brokers, clientId: `it-${randomUUID().slice(0, 6)}` });
+
+eventLogContract('kafka', open);
+
+describe('kafka adapter on a real broker', () => {
+  let log: KafkaEventLog;
+  beforeAll(async () => {
+    log = await open();
+  });
+  afterAll(async () => {
+    await log.close();
+  });
+
+  it('creates topics with the partitions and retention of the spec, and leaves existing ones alone', async () => {
+    const topic = `it-topic-${randomUUID().slice(0, 8)}`;
+    await log.createTopics([{ name: topic, partitions: 3, retentionMs: 3_600_000 }]);
+    await log.createTopics([{ name: topic, partitions: 5, retentionMs: 60_000 }]);
+    expect((await log.endOffsets(topic)).size).toBe(3);
+    const admin = new Admin({ clientId: 'it-admin', bootstrapBrokers: kafka.brokers });
+    try {
+      const [described] = await admin.describeConfigs({
+        resources: [{ resourceType: 2, resourceName: topic, configurationKeys: ['retention.ms'] }],
+      });
+      const retention = described?.configs.find((c) => c.name === 'retention.ms');
+      expect(retention?.value).toBe('3600000');
+    } finally {
+      await admin.close();
+    }
+  });
+
+  it('puts a key on the partition the Java client would choose', async () => {
+    const topic = `it-keys-${randomUUID().slice(0, 8)}`;
+    await log.createTopics([{ name: topic, partitions: 12 }]);
+    // murmur2("AAPL") & 0x7fffffff % 12, as org.apache.kafka.clients.producer.internals.BuiltInPartitioner computes it.
+    const { partitionForKey } = await import('../../infra/kafka/partitioner.js');
+    const [position] = await log.produce(topic, [{ key: 'AAPL', value: 'x' }]);
+    expect(position?.partition).toBe(partitionForKey('AAPL', 12));
+  });
+
+  it('hands partitions over on a rebalance without losing committed progress', async () => {
+    const topic = `it-rebalance-${randomUUID().slice(0, 8)}`;
+    const groupId = `it-group-${randomUUID().slice(0, 8)}`;
+    await log.createTopics([{ name: topic, partitions: 4 }]);
+    await log.produce(
+      topic,
+      Array.from({ length: 200 }, (_, i) => ({ key: `k${i}`, value: String(i) })),
+    );
+    const seen = new Map<string, number>();
+    const record = (messages: LogMessage[]) => {
+      for (const m of messages) {
+        const v = new TextDecoder().decode(m.value);
+        seen.set(v, (seen.get(v) ?? 0) + 1);
+      }
+    };
+    const a = await log.consumer({ groupId, topics: [topic], fromBeginning: true });
+    const first = await a.poll({ maxMessages: 60, maxWaitMs: 10_000 });
+    record(first);
+    await a.commit(nextOffsets(first));
+    // A second member joins: partitions move; the first batch stays committed.
+    const b = await log.consumer({ groupId, topics: [topic], fromBeginning: true });
+    const deadline = Date.now() + 30_000;
+    while (seen.size < 200 && Date.now() < deadline) {
+      const [x, y] = await Promise.all([a.poll({ maxWaitMs: 300 }), b.poll({ maxWaitMs: 300 })]);
+      record(x);
+      record(y);
+      await Promise.all([a.commit(nextOffsets(x)), b.commit(nextOffsets(y))]);
+    }
+    await Promise.all([a.close(), b.close()]);
+    expect(seen.size).toBe(200);
+    const committed = await log.committedOffsets(groupId, topic);
+    const ends = await log.endOffsets(topic);
+    expect(committed).toEqual(ends);
+    // Re-deliveries are allowed (at-least-once) but only of what was not yet committed.
+    for (const m of first) expect(seen.get(new TextDecoder().decode(m.value))).toBe(1);
+  });
+});
