@@ -1,0 +1,7 @@
+export {
+  type SentimentScores,
+  scoreSentiment,
+  type VaderLexicons,
+  VaderScorer,
+  vaderScorer,
+} from './vader.js';
