@@ -1,9 +1,412 @@
-import { Command } from 'commander';
+/**
+ * `sentiment produce tweets|prices|replay`: the producers' command line. The generators and the
+ * replay reader are pure (producers/); this file picks the output (Kafka through the event-log
+ * port, or stdout), the pacing, the metrics endpoint and the progress line, and reports a summary.
+ */
+import { access } from 'node:fs/promises';
+import { Command, Option } from 'commander';
+import { openBackends } from '../../infra/backends.js';
+import type { EventLog } from '../../infra/kafka/event-log.js';
+import {
+  parseCount,
+  parseFiniteNumber,
+  parseNonNegativeDuration,
+  parseNonNegativeNumber,
+  parsePort,
+  parsePositiveDuration,
+  parseRate,
+  parseRatio,
+  parseSeed,
+  parseSpeed,
+  parseStart,
+  parseSymbols,
+} from '../../producers/cli-options.js';
+import type { EventTimelineOptions } from '../../producers/event-timeline.js';
+import { producerRegistry, serveMetrics } from '../../producers/metrics.js';
+import { type Pacer, ratePacer, replayPacer } from '../../producers/pacing.js';
+import { PriceWalk } from '../../producers/price-walk.js';
+import { startProgressLine } from '../../producers/progress.js';
+import { type PublishResult, PublishStats, publish } from '../../producers/publisher.js';
+import { RegimeSchedule } from '../../producers/regime-schedule.js';
+import { RejectFile } from '../../producers/reject-file.js';
+import {
+  formatFromPath,
+  type ReplayFormat,
+  type ReplayTopic,
+  readReplayRows,
+} from '../../producers/replay-reader.js';
+import { replayMessages } from '../../producers/replay-source.js';
+import { EventLogSink, JsonLinesSink, type Sink } from '../../producers/sinks.js';
+import { tickMessages, tweetMessages } from '../../producers/synthetic-source.js';
+import { TweetGenerator } from '../../producers/tweet-generator.js';
+import { TOPICS } from '../../schemas/events.js';
+import { type CommandContext, EXIT_USAGE, runCommand } from '../command-runtime.js';
 
-// Placeholder until the producers land (issue 5).
-export function produceCommand(): Command {
-  return new Command('produce').description('publish synthetic or replayed tweets and price ticks').action(() => {
-    process.stderr.write('sentiment produce: not built yet\n');
-    process.exitCode = 1;
+type Output = 'kafka' | 'stdout';
+
+interface OutputOptions {
+  to: Output;
+  metricsPort?: number;
+  batchSize?: number;
+}
+
+interface SyntheticOptions extends OutputOptions {
+  count?: number;
+  duration?: number;
+  rate: number;
+  seed?: string;
+  start?: number;
+  realtime?: boolean;
+  jitter: number;
+  lateRatio: number;
+  symbols?: string[];
+  regimePeriod: number;
+}
+
+interface TweetOptions extends SyntheticOptions {
+  users: number;
+}
+
+interface PriceOptions extends SyntheticOptions {
+  drift: number;
+  volatility: number;
+  regimeDrift: number;
+}
+
+interface ReplayOptions extends OutputOptions {
+  file: string;
+  topic: ReplayTopic;
+  speed: number;
+  rejects?: string;
+  format?: ReplayFormat;
+}
+
+function usageError(message: string): number {
+  process.stderr.write(`sentiment produce: ${message}\n`);
+  return EXIT_USAGE;
+}
+
+function outputOptions(command: Command): Command {
+  return command
+    .addOption(
+      new Option('--to <output>', 'kafka (needs KAFKA_BROKERS) or stdout (JSON lines)')
+        .choices(['kafka', 'stdout'])
+        .default('kafka'),
+    )
+    .addOption(
+      new Option(
+        '--metrics-port <port>',
+        'serve Prometheus counters on /metrics (default: METRICS_PORT)',
+      ).argParser(parsePort),
+    )
+    .addOption(new Option('--batch-size <n>', 'most messages per batch').argParser(parseCount).default(1000));
+}
+
+function syntheticOptions(command: Command, defaultRate: number): Command {
+  return outputOptions(
+    command
+      .addOption(new Option('--count <n>', 'stop after N events').argParser(parseCount).conflicts('duration'))
+      .addOption(
+        new Option('--duration <d>', 'stop after this much event time, e.g. 30s, 10m').argParser(
+          parsePositiveDuration,
+        ),
+      )
+      .addOption(
+        new Option('--rate <r>', 'events per second, or "max"').argParser(parseRate).default(defaultRate),
+      )
+      .addOption(
+        new Option('--seed <s>', 'deterministic output: same seed, same bytes (virtual clock)').argParser(
+          parseSeed,
+        ),
+      )
+      .addOption(
+        new Option('--start <time>', 'virtual clock start: ISO-8601, "YYYY-MM-DD HH:mm:ss" or now').argParser(
+          parseStart,
+        ),
+      )
+      .addOption(new Option('--realtime', 'stamp events with the wall clock even with --seed'))
+      .addOption(
+        new Option('--jitter <d>', 'event time = clock minus up to this (out-of-order events)')
+          .argParser(parseNonNegativeDuration)
+          .default(2000, '2s'),
+      )
+      .addOption(
+        new Option('--late-ratio <x>', 'share of events older than the watermark (late)')
+          .argParser(parseRatio)
+          .default(0.03),
+      )
+      .addOption(
+        new Option(
+          '--symbols <list>',
+          'comma-separated symbols (default: 12 large caps, BTC, ETH)',
+        ).argParser(parseSymbols),
+      )
+      .addOption(
+        new Option('--regime-period <d>', 'length of a sentiment regime period')
+          .argParser(parsePositiveDuration)
+          .default(600_000, '10m'),
+      ),
+  );
+}
+
+/** Kafka when asked for; the embedded log lives only inside `sentiment demo`, so it is refused here. */
+async function openOutput(
+  context: CommandContext,
+  to: Output,
+  topic: string,
+): Promise<{ sink: Sink } | { error: string }> {
+  if (to === 'stdout') return { sink: new JsonLinesSink(process.stdout) };
+  if (!context.config.kafka) {
+    return {
+      error:
+        '--to kafka needs KAFKA_BROKERS (e.g. KAFKA_BROKERS=127.0.0.1:9092); use --to stdout to write JSON lines, or `sentiment demo` for the embedded pipeline',
+    };
+  }
+  const backends = await openBackends(context.config, context.logger);
+  context.shutdown.onShutdown('backends', () => backends.close());
+  const eventLog: EventLog = backends.eventLog;
+  await eventLog.createTopics([
+    {
+      name: topic,
+      partitions: context.config.topics.partitions,
+      retentionMs: context.config.topics.retentionMs,
+    },
+  ]);
+  return { sink: new EventLogSink(eventLog, topic) };
+}
+
+async function runPublisher(
+  context: CommandContext,
+  label: string,
+  topic: string,
+  options: OutputOptions,
+  sink: Sink,
+  source: Parameters<typeof publish>[0]['source'],
+  pacer: Pacer,
+  stats: PublishStats,
+): Promise<PublishResult> {
+  const { logger, shutdown, config } = context;
+  const metricsPort = options.metricsPort ?? config.metricsPort;
+  if (metricsPort !== undefined) {
+    const server = await serveMetrics(producerRegistry(topic, stats), metricsPort);
+    shutdown.onShutdown('metrics', () => new Promise<void>((resolve) => server.close(() => resolve())));
+    logger.info({ port: metricsPort }, `metrics on http://127.0.0.1:${metricsPort}/metrics`);
+  }
+  const abort = new AbortController();
+  const progress = startProgressLine(label, stats);
+  const running = publish({
+    source,
+    sink,
+    pacer,
+    stats,
+    signal: abort.signal,
+    ...(options.batchSize === undefined ? {} : { maxBatch: options.batchSize }),
+    logger,
+  }).finally(() => progress.stop());
+  // Registered last, so on a signal it runs first: stop intake, send the batch at hand, then close.
+  shutdown.onShutdown('producer', async () => {
+    abort.abort();
+    await running.catch(() => undefined);
   });
+  const result = await running;
+  logger.info(
+    { topic, output: sink.description, ...result, rejects: stats.rejects },
+    `${label}: ${result.reason}`,
+  );
+  return result;
+}
+
+function exitCodeOf(result: PublishResult): number {
+  // A closed stdout (`| head`) is a normal way to end; undelivered messages are not.
+  return result.reason === 'output-closed' || result.unsent === 0 ? 0 : 1;
+}
+
+function timelineOf(options: SyntheticOptions, context: CommandContext): EventTimelineOptions | string {
+  const watermarkDelayMs = context.config.watermarkDelayMs;
+  if (options.jitter > watermarkDelayMs) {
+    return `--jitter ${options.jitter}ms exceeds the watermark delay (${watermarkDelayMs}ms): on-time events would be late`;
+  }
+  const virtual = !options.realtime && (options.seed !== undefined || options.start !== undefined);
+  return {
+    clock: virtual ? 'virtual' : 'real',
+    ...(options.start === undefined ? {} : { startMs: options.start }),
+    ratePerSecond: options.rate,
+    jitterMs: options.jitter,
+    lateRatio: options.lateRatio,
+    watermarkDelayMs,
+  };
+}
+
+function seedOf(options: SyntheticOptions): string {
+  return options.seed ?? String(Math.floor(Math.random() * 2 ** 31));
+}
+
+async function produceTweets(options: TweetOptions, context: CommandContext): Promise<number> {
+  const timeline = timelineOf(options, context);
+  if (typeof timeline === 'string') return usageError(timeline);
+  const output = await openOutput(context, options.to, TOPICS.tweets);
+  if ('error' in output) return usageError(output.error);
+  const seed = seedOf(options);
+  const generator = new TweetGenerator({
+    seed,
+    ...(options.symbols ? { symbols: options.symbols } : {}),
+    users: options.users,
+    schedule: new RegimeSchedule({ seed: options.seed ?? seed, periodMs: options.regimePeriod }),
+    timeline,
+  });
+  const limit = {
+    ...(options.count ? { count: options.count } : {}),
+    ...(options.duration ? { durationMs: options.duration } : {}),
+  };
+  const stats = new PublishStats();
+  const result = await runPublisher(
+    context,
+    'tweets',
+    TOPICS.tweets,
+    options,
+    output.sink,
+    tweetMessages(generator, limit),
+    ratePacer(options.rate),
+    stats,
+  );
+  return exitCodeOf(result);
+}
+
+async function producePrices(options: PriceOptions, context: CommandContext): Promise<number> {
+  const timeline = timelineOf(options, context);
+  if (typeof timeline === 'string') return usageError(timeline);
+  const output = await openOutput(context, options.to, TOPICS.prices);
+  if ('error' in output) return usageError(output.error);
+  const seed = seedOf(options);
+  const walk = new PriceWalk({
+    seed,
+    ...(options.symbols ? { symbols: options.symbols } : {}),
+    driftPerHour: options.drift,
+    volatilityPerHour: options.volatility,
+    regimeDriftPerHour: options.regimeDrift,
+    schedule: new RegimeSchedule({ seed: options.seed ?? seed, periodMs: options.regimePeriod }),
+    timeline,
+  });
+  const limit = {
+    ...(options.count ? { count: options.count } : {}),
+    ...(options.duration ? { durationMs: options.duration } : {}),
+  };
+  const stats = new PublishStats();
+  const result = await runPublisher(
+    context,
+    'prices',
+    TOPICS.prices,
+    options,
+    output.sink,
+    tickMessages(walk, limit),
+    ratePacer(options.rate),
+    stats,
+  );
+  return exitCodeOf(result);
+}
+
+async function produceReplay(options: ReplayOptions, context: CommandContext): Promise<number> {
+  try {
+    await access(options.file);
+  } catch {
+    return usageError(`--file ${options.file}: no such readable file`);
+  }
+  const format = options.format ?? formatFromPath(options.file);
+  if (!format)
+    return usageError(`--file ${options.file}: cannot tell the format from the name; add --format jsonl|csv`);
+  const output = await openOutput(context, options.to, options.topic);
+  if ('error' in output) return usageError(output.error);
+  const rejects = new RejectFile(options.rejects ?? `${options.file}.rejects.jsonl`);
+  const stats = new PublishStats();
+  const source = replayMessages(readReplayRows(options.file, options.topic, format), rejects, stats);
+  let result: PublishResult;
+  try {
+    result = await runPublisher(
+      context,
+      'replay',
+      options.topic,
+      options,
+      output.sink,
+      source,
+      replayPacer(options.speed),
+      stats,
+    );
+  } finally {
+    await rejects.close();
+  }
+  process.stderr.write(
+    `replayed ${options.file}: ${result.sent} sent, ${stats.rejects} rejected${stats.rejects > 0 ? ` (rows listed in ${rejects.path})` : ''}\n`,
+  );
+  return exitCodeOf(result);
+}
+
+export function produceCommand(): Command {
+  const produce = new Command('produce').description('publish synthetic or replayed tweets and price ticks');
+
+  produce.addCommand(
+    syntheticOptions(
+      new Command('tweets').description(
+        'synthetic finance tweets with cashtags, following the sentiment regimes',
+      ),
+      500,
+    )
+      .addOption(
+        new Option('--users <n>', 'size of the author population').argParser(parseCount).default(5000),
+      )
+      .action((options: TweetOptions) => runCommand('produce', (context) => produceTweets(options, context))),
+  );
+
+  produce.addCommand(
+    syntheticOptions(
+      new Command('prices').description(
+        'price ticks from a geometric random walk per symbol, drifting with the regimes',
+      ),
+      100,
+    )
+      .addOption(
+        new Option('--drift <x>', 'drift per hour, e.g. 0.001 = +0.1%/h')
+          .argParser(parseFiniteNumber)
+          .default(0),
+      )
+      .addOption(
+        new Option('--volatility <x>', 'volatility per sqrt(hour), scaled per symbol')
+          .argParser(parseNonNegativeNumber)
+          .default(0.01),
+      )
+      .addOption(
+        new Option(
+          '--regime-drift <x>',
+          'drift per hour added in bullish, subtracted in bearish regimes; 0 uncouples',
+        )
+          .argParser(parseFiniteNumber)
+          .default(0.02),
+      )
+      .action((options: PriceOptions) => runCommand('produce', (context) => producePrices(options, context))),
+  );
+
+  produce.addCommand(
+    outputOptions(
+      new Command('replay')
+        .description('replay a JSONL or CSV file of tweets or ticks; bad rows go to a reject file')
+        .requiredOption('--file <path>', 'the file to replay (.jsonl/.ndjson or .csv with a header row)')
+        .addOption(
+          new Option('--topic <topic>', 'what the file holds')
+            .choices([TOPICS.tweets, TOPICS.prices])
+            .makeOptionMandatory(),
+        )
+        .addOption(
+          new Option('--speed <s>', '1 = original pace, N = N times faster, max = as fast as possible')
+            .argParser(parseSpeed)
+            .default(Number.POSITIVE_INFINITY, 'max'),
+        )
+        .addOption(new Option('--rejects <path>', 'reject file (default: <file>.rejects.jsonl)'))
+        .addOption(
+          new Option('--format <format>', 'file format (default: from the extension)').choices([
+            'jsonl',
+            'csv',
+          ]),
+        ),
+    ).action((options: ReplayOptions) => runCommand('produce', (context) => produceReplay(options, context))),
+  );
+  return produce;
 }

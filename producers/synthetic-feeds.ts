@@ -1,0 +1,121 @@
+/**
+ * The producers inside `sentiment demo`: a tweet feed and a price feed publishing to the embedded
+ * (or any) event log, sharing one RegimeSchedule so the demo's sentiment and returns move
+ * together. They run until the shutdown sequence stops them; their close step stops intake and
+ * waits for the batch in flight.
+ */
+import { randomInt } from 'node:crypto';
+import type { EventLog, OutgoingMessage } from '../infra/kafka/event-log.js';
+import type { Logger } from '../infra/logger.js';
+import type { Shutdown } from '../infra/shutdown.js';
+import { TOPICS } from '../schemas/events.js';
+import { DEFAULT_WATERMARK_DELAY_MS } from './event-timeline.js';
+import { ratePacer } from './pacing.js';
+import { PriceWalk } from './price-walk.js';
+import { type PublishResult, PublishStats, publish } from './publisher.js';
+import { DEFAULT_REGIME_PERIOD_MS, RegimeSchedule } from './regime-schedule.js';
+import { EventLogSink } from './sinks.js';
+import { tickMessages, tweetMessages } from './synthetic-source.js';
+import { TweetGenerator } from './tweet-generator.js';
+
+export interface SyntheticFeedOptions {
+  /** Default 50 tweets/s. */
+  tweetsPerSecond?: number;
+  /** Default one tick per symbol per second. */
+  ticksPerSecond?: number;
+  symbols?: readonly string[];
+  /** Fixes the text, ids, walk and regimes; event times stay on the wall clock. Default: random. */
+  seed?: number | string;
+  /** Default 2 s. */
+  jitterMs?: number;
+  /** Default 0.02. */
+  lateRatio?: number;
+  watermarkDelayMs?: number;
+  regimePeriodMs?: number;
+  regimeDriftPerHour?: number;
+  /** Partitions of the topics if they do not exist yet; default 3. */
+  partitions?: number;
+  logger?: Logger;
+}
+
+export interface SyntheticFeeds {
+  tweets: PublishStats;
+  prices: PublishStats;
+  /** Stops both feeds (also done by the shutdown step) and resolves with their results. */
+  stop(): Promise<{ tweets: PublishResult; prices: PublishResult }>;
+}
+
+export async function startSyntheticFeeds(
+  eventLog: EventLog,
+  options: SyntheticFeedOptions,
+  shutdown: Shutdown,
+): Promise<SyntheticFeeds> {
+  const seed = options.seed ?? randomInt(2 ** 31);
+  const watermarkDelayMs = options.watermarkDelayMs ?? DEFAULT_WATERMARK_DELAY_MS;
+  const schedule = new RegimeSchedule({ seed, periodMs: options.regimePeriodMs ?? DEFAULT_REGIME_PERIOD_MS });
+  const tweetsPerSecond = options.tweetsPerSecond ?? 50;
+  const symbols = options.symbols;
+  const walk = new PriceWalk({
+    seed,
+    ...(symbols ? { symbols } : {}),
+    schedule,
+    ...(options.regimeDriftPerHour === undefined ? {} : { regimeDriftPerHour: options.regimeDriftPerHour }),
+    timeline: {
+      clock: 'real',
+      ratePerSecond: 1, // unused by the real clock
+      jitterMs: Math.min(options.jitterMs ?? 2000, watermarkDelayMs),
+      lateRatio: options.lateRatio ?? 0.02,
+      watermarkDelayMs,
+    },
+  });
+  const ticksPerSecond = options.ticksPerSecond ?? Object.keys(walk.prices()).length;
+  const tweets = new TweetGenerator({
+    seed,
+    ...(symbols ? { symbols } : {}),
+    schedule,
+    timeline: {
+      clock: 'real',
+      ratePerSecond: tweetsPerSecond,
+      jitterMs: Math.min(options.jitterMs ?? 2000, watermarkDelayMs),
+      lateRatio: options.lateRatio ?? 0.02,
+      watermarkDelayMs,
+    },
+  });
+  const partitions = options.partitions ?? 3;
+  await eventLog.createTopics([
+    { name: TOPICS.tweets, partitions },
+    { name: TOPICS.prices, partitions },
+  ]);
+
+  const abort = new AbortController();
+  const stats = { tweets: new PublishStats(), prices: new PublishStats() };
+  const run = (topic: string, source: Iterable<OutgoingMessage>, rate: number, s: PublishStats) =>
+    publish({
+      source,
+      sink: new EventLogSink(eventLog, topic),
+      pacer: ratePacer(rate),
+      stats: s,
+      signal: abort.signal,
+      maxBatch: 500,
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
+  const running = Promise.all([
+    run(TOPICS.tweets, tweetMessages(tweets), tweetsPerSecond, stats.tweets),
+    run(TOPICS.prices, tickMessages(walk), ticksPerSecond, stats.prices),
+  ]).then(([t, p]) => ({ tweets: t, prices: p }));
+  options.logger?.info({ seed, tweetsPerSecond, ticksPerSecond }, 'synthetic feeds started');
+
+  const stop = async () => {
+    abort.abort();
+    const results = await running;
+    options.logger?.info(
+      { tweets: results.tweets.sent, prices: results.prices.sent },
+      'synthetic feeds stopped',
+    );
+    return results;
+  };
+  shutdown.onShutdown('synthetic feeds', async () => {
+    await stop();
+  });
+  return { tweets: stats.tweets, prices: stats.prices, stop };
+}
