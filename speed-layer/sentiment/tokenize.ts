@@ -1,159 +1,220 @@
 /**
- * VADER's tokenisation, as the reference does it in three passes, fused into one linear walk:
+ * VADER's tokenisation, as the reference does it, into a reusable code-unit buffer:
  *
  * 1. each code point found in the emoji lexicon is replaced by its description, preceded by a space
- *    unless the previous character was a space (and followed by nothing, so "😍!" gives
- *    "smiling face with heart-eyes!");
+ *    unless the previous character was a space (U+0020) and followed by nothing, so "x😍!" reads
+ *    "x smiling face with heart-eyes!";
  * 2. the result is split on Python whitespace;
  * 3. each token loses its leading and trailing ASCII punctuation, unless that leaves two code
  *    points or fewer (so ":)" and "(:" survive as emoticons, "(good)" becomes "good").
  *
- * The walk also counts the "!" and "?" of the text after emoji replacement (two emoji names
- * contain "!"), which the reference counts for punctuation emphasis.
+ * Tokens are spans of the buffer, not strings: scoring hashes and compares code units in place, so a
+ * text costs no allocation beyond the buffer growing to the longest text seen. The "!" and "?" of
+ * the text after replacement (two emoji names contain "!") are counted for punctuation emphasis.
  */
-import { codePointLength, isAsciiPunctuation, isPythonSpace } from './python-text.js';
+import { isAsciiPunctuation, isPythonSpace } from './python-text.js';
 
-/** An emoji description pre-split into words, with what it adds to the "!"/"?" counts. */
+/** An emoji description as code units, with what it adds to the "!"/"?" counts. */
 export interface EmojiDescription {
-  words: readonly string[];
-  /** The description ends in whitespace, so the text after it starts a new token. */
-  endsWithSpace: boolean;
+  units: Uint16Array;
   exclamations: number;
   questions: number;
 }
 
 export function describeEmoji(description: string): EmojiDescription {
-  const words: string[] = [];
-  let start = -1;
-  for (let i = 0; i <= description.length; i++) {
-    const space = i === description.length || isPythonSpace(description.charCodeAt(i));
-    if (space && start >= 0) {
-      words.push(description.slice(start, i));
-      start = -1;
-    } else if (!space && start < 0) start = i;
+  const units = new Uint16Array(description.length);
+  let exclamations = 0;
+  let questions = 0;
+  for (let i = 0; i < description.length; i++) {
+    const code = description.charCodeAt(i);
+    units[i] = code;
+    if (code === 33) exclamations++;
+    else if (code === 63) questions++;
   }
-  return {
-    words,
-    endsWithSpace: description.length > 0 && isPythonSpace(description.codePointAt(description.length - 1)!),
-    exclamations: countOf(description, '!'),
-    questions: countOf(description, '?'),
-  };
+  return { units, exclamations, questions };
 }
 
-function countOf(text: string, char: string): number {
-  let count = 0;
-  for (const c of text) if (c === char) count++;
-  return count;
-}
-
-/** Reusable output of `tokenize`: `words[0..count)` are valid, later slots are stale. */
+/** Reusable output of `tokenize`: token k is buffer[starts[k], ends[k]) for k < count. */
 export interface Tokens {
-  words: string[];
+  /** The text after emoji replacement, in UTF-16 code units; buffer[0, length) is valid. */
+  buffer: Uint16Array;
+  length: number;
+  starts: Int32Array;
+  ends: Int32Array;
   count: number;
   exclamations: number;
   questions: number;
 }
 
 export function createTokens(): Tokens {
-  return { words: [], count: 0, exclamations: 0, questions: 0 };
+  return {
+    buffer: new Uint16Array(1024),
+    length: 0,
+    starts: new Int32Array(256),
+    ends: new Int32Array(256),
+    count: 0,
+    exclamations: 0,
+    questions: 0,
+  };
 }
 
-/** Work units (characters and tokens visited) of the last `tokenize` calls, for complexity tests. */
+/** Work units (code units and tokens visited) of `tokenize` calls, for complexity tests. */
 export const tokenizeWork = { steps: 0 };
 
-/** Tokenises `text` into `out`, reusing its array: the reference's words_and_emoticons. */
+/** Tokenises `text` into `out`: the reference's words_and_emoticons, as spans. */
 export function tokenize(text: string, emoji: ReadonlyMap<number, EmojiDescription>, out: Tokens): void {
-  const words = out.words;
-  let count = 0;
+  expand(text, emoji, out);
+  split(out);
+  tokenizeWork.steps += text.length + out.length + out.count;
+}
+
+/** Step 1: copies `text` into out.buffer with each known emoji replaced by its description. */
+function expand(text: string, emoji: ReadonlyMap<number, EmojiDescription>, out: Tokens): void {
+  const length = text.length;
+  let buffer = out.buffer;
+  if (buffer.length < length) buffer = out.buffer = new Uint16Array(grow(buffer.length, length));
+  let at = 0;
   let exclamations = 0;
   let questions = 0;
-  // The current token is `prefix` (the last word of an emoji description, or '') followed by
-  // text[runStart, i) when runStart >= 0.
-  let inToken = false;
-  let prefix = '';
-  let runStart = -1;
-  const length = text.length;
-
-  const finish = (end: number) => {
-    const raw =
-      runStart < 0 ? prefix : prefix === '' ? text.slice(runStart, end) : prefix + text.slice(runStart, end);
-    words[count++] = stripPunctuation(raw);
-    inToken = false;
-    prefix = '';
-    runStart = -1;
-  };
-
-  let i = 0;
-  while (i < length) {
+  let previousSpace = true;
+  for (let i = 0; i < length; i++) {
     const code = text.charCodeAt(i);
     if (code < 0x80) {
-      if ((code >= 9 && code <= 13) || (code >= 28 && code <= 32)) {
-        if (inToken) finish(i);
-      } else {
-        if (code === 33) exclamations++;
-        else if (code === 63) questions++;
-        if (!inToken) inToken = true;
-        if (runStart < 0) runStart = i;
-      }
-      i++;
+      if (code === 33) exclamations++;
+      else if (code === 63) questions++;
+      buffer[at++] = code;
+      previousSpace = code === 32;
       continue;
     }
     let codePoint = code;
-    let width = 1;
     if (code >= 0xd800 && code <= 0xdbff && i + 1 < length) {
       const next = text.charCodeAt(i + 1);
-      if (next >= 0xdc00 && next <= 0xdfff) {
-        codePoint = ((code - 0xd800) << 10) + (next - 0xdc00) + 0x10000;
-        width = 2;
-      }
+      if (next >= 0xdc00 && next <= 0xdfff) codePoint = ((code - 0xd800) << 10) + (next - 0xdc00) + 0x10000;
     }
-    if (isPythonSpace(codePoint)) {
-      if (inToken) finish(i);
+    const description = emoji.get(codePoint);
+    const width = codePoint > 0xffff ? 2 : 1;
+    if (description === undefined) {
+      buffer[at++] = code;
+      if (width === 2) buffer[at++] = text.charCodeAt(i + 1);
+      previousSpace = false;
     } else {
-      const description = emoji.get(codePoint);
-      if (description === undefined) {
-        if (!inToken) inToken = true;
-        if (runStart < 0) runStart = i;
-      } else {
-        // A space goes in front of the description unless a space precedes it: either way the
-        // current token ends here.
-        if (inToken) finish(i);
-        exclamations += description.exclamations;
-        questions += description.questions;
-        const descriptionWords = description.words;
-        const last = descriptionWords.length - 1;
-        for (let w = 0; w < last; w++) words[count++] = stripPunctuation(descriptionWords[w]!);
-        if (last >= 0) {
-          if (description.endsWithSpace) words[count++] = stripPunctuation(descriptionWords[last]!);
-          else {
-            inToken = true;
-            prefix = descriptionWords[last]!;
-          }
-        }
+      const units = description.units;
+      // The description may be longer than the emoji: make room for it and for the rest of the text.
+      const needed = at + 1 + units.length + (length - i - width);
+      if (buffer.length < needed) {
+        const larger = new Uint16Array(grow(buffer.length, needed));
+        larger.set(buffer.subarray(0, at));
+        buffer = out.buffer = larger;
       }
+      if (!previousSpace) buffer[at++] = 32;
+      buffer.set(units, at);
+      at += units.length;
+      exclamations += description.exclamations;
+      questions += description.questions;
+      previousSpace = false;
     }
-    i += width;
+    i += width - 1;
   }
-  if (inToken) finish(length);
-  tokenizeWork.steps += length + count;
-  out.count = count;
+  out.length = at;
   out.exclamations = exclamations;
   out.questions = questions;
 }
 
+// ASCII character classes for the split: Python whitespace and string.punctuation.
+const SPACE = 1;
+const PUNCTUATION = 2;
+const ASCII_CLASS = new Uint8Array(128);
+for (let code = 0; code < 128; code++) {
+  if (isPythonSpace(code)) ASCII_CLASS[code] = SPACE;
+  else if (isAsciiPunctuation(code)) ASCII_CLASS[code] = PUNCTUATION;
+}
+
+/** Steps 2 and 3: whitespace-separated spans of out.buffer, punctuation-stripped. */
+function split(out: Tokens): void {
+  const buffer = out.buffer;
+  const length = out.length;
+  let count = 0;
+  let start = -1;
+  for (let i = 0; i < length; i++) {
+    const unit = buffer[i]!;
+    // Every Python whitespace code point is in the BMP, so code units can be tested one by one.
+    const space = unit < 128 ? ASCII_CLASS[unit] === SPACE : unit >= 0x85 && isPythonSpace(unit);
+    if (!space) {
+      if (start < 0) start = i;
+    } else if (start >= 0) {
+      count = addToken(out, count, start, i);
+      start = -1;
+    }
+  }
+  if (start >= 0) count = addToken(out, count, start, length);
+  out.count = count;
+}
+
 /**
- * `token.strip(string.punctuation)`, unless that leaves two code points or fewer, in which case
- * the token was likely an emoticon and is kept whole.
+ * Adds buffer[start, end) as token `count` after `token.strip(string.punctuation)`, unless that
+ * leaves two code points or fewer: then the token was likely an emoticon and stays whole.
  */
-export function stripPunctuation(token: string): string {
-  let start = 0;
-  let end = token.length;
-  while (start < end && isAsciiPunctuation(token.charCodeAt(start))) start++;
-  while (end > start && isAsciiPunctuation(token.charCodeAt(end - 1))) end--;
-  const kept = end - start;
-  if (kept === token.length) return token;
+function addToken(out: Tokens, count: number, start: number, end: number): number {
+  if (count === out.starts.length) {
+    const starts = new Int32Array(count * 2);
+    starts.set(out.starts);
+    out.starts = starts;
+    const ends = new Int32Array(count * 2);
+    ends.set(out.ends);
+    out.ends = ends;
+  }
+  const buffer = out.buffer;
+  let from = start;
+  let to = end;
+  while (from < to && isPunctuationUnit(buffer[from]!)) from++;
+  while (to > from && isPunctuationUnit(buffer[to - 1]!)) to--;
+  const kept = to - from;
   // Two code points take at most four UTF-16 units.
-  if (kept <= 2) return token;
-  if (kept <= 4 && codePointLength(token.slice(start, end)) <= 2) return token;
-  return token.slice(start, end);
+  const strip = kept !== end - start && kept > 2 && (kept > 4 || codePoints(buffer, from, to) > 2);
+  out.starts[count] = strip ? from : start;
+  out.ends[count] = strip ? to : end;
+  return count + 1;
+}
+
+function isPunctuationUnit(unit: number): boolean {
+  return unit < 128 && ASCII_CLASS[unit] === PUNCTUATION;
+}
+
+function codePoints(buffer: Uint16Array, from: number, to: number): number {
+  let count = 0;
+  for (let i = from; i < to; i++) {
+    const code = buffer[i]!;
+    if (code >= 0xd800 && code <= 0xdbff && i + 1 < to) {
+      const next = buffer[i + 1]!;
+      if (next >= 0xdc00 && next <= 0xdfff) i++;
+    }
+    count++;
+  }
+  return count;
+}
+
+function grow(current: number, needed: number): number {
+  let size = Math.max(current, 16);
+  while (size < needed) size *= 2;
+  return size;
+}
+
+/** Token k as a string (tests, diagnostics and the rare non-ASCII token). */
+export function tokenText(tokens: Tokens, k: number): string {
+  return unitsToString(tokens.buffer, tokens.starts[k]!, tokens.ends[k]!);
+}
+
+const CHUNK = 8192;
+
+export function unitsToString(buffer: Uint16Array, start: number, end: number): string {
+  if (end - start <= CHUNK)
+    return String.fromCharCode.apply(null, buffer.subarray(start, end) as unknown as number[]);
+  let text = '';
+  for (let at = start; at < end; at += CHUNK) {
+    text += String.fromCharCode.apply(
+      null,
+      buffer.subarray(at, Math.min(end, at + CHUNK)) as unknown as number[],
+    );
+  }
+  return text;
 }

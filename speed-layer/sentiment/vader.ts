@@ -13,7 +13,15 @@ import { loadVaderLexicon } from './lexicon.js';
 import { pythonRound } from './python-round.js';
 import { isPythonUpper, pythonLower } from './python-text.js';
 import { ALPHA, BOOSTER_ENTRIES, C_INCR, N_SCALAR, NEGATIONS, SPECIAL_CASE_ENTRIES } from './rules.js';
-import { createTokens, describeEmoji, type EmojiDescription, type Tokens, tokenize } from './tokenize.js';
+import {
+  createTokens,
+  describeEmoji,
+  type EmojiDescription,
+  type Tokens,
+  tokenize,
+  unitsToString,
+} from './tokenize.js';
+import { HASH_SEED, hashStep, WordTable } from './word-table.js';
 
 export interface SentimentScores {
   /** Normalised sum of valences, -1..1, rounded to 4 decimals. */
@@ -31,66 +39,100 @@ export interface VaderLexicons {
   emoji: ReadonlyMap<number, string>;
 }
 
-/** A word sequence table: first word → rest of the phrase → value. */
-type PhraseTable = Map<string, Map<string, number>>;
+// Word ids: every word the rules look at gets a small integer, so that each token costs one Map
+// lookup and the rules compare integers. Id 0 is any other word.
+const KEYWORDS = [
+  'no',
+  'or',
+  'nor',
+  'but',
+  'kind',
+  'of',
+  'least',
+  'at',
+  'very',
+  'never',
+  'so',
+  'this',
+  'without',
+  'doubt',
+];
+const [NO, OR, NOR, BUT, KIND, OF, LEAST, AT, VERY, NEVER, SO, THIS, WITHOUT, DOUBT] = KEYWORDS.map(
+  (_, i) => i + 1,
+) as [
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+];
 
-function phraseTable(entries: ReadonlyArray<readonly [string, number]>, wordCount: number): PhraseTable {
-  const table: PhraseTable = new Map();
-  for (const [phrase, value] of entries) {
-    const words = phrase.split(' ');
-    if (words.length !== wordCount) continue;
-    const rest = words.slice(1).join(' ');
-    let inner = table.get(words[0]!);
-    if (inner === undefined) {
-      inner = new Map();
-      table.set(words[0]!, inner);
-    }
-    inner.set(rest, value);
-  }
-  return table;
-}
+const IS_NEGATION = 1;
+/** First word of a special-case or booster phrase: the phrase checks are skipped otherwise. */
+const STARTS_PHRASE = 2;
 
-function lookup2(table: PhraseTable, a: string, b: string): number | undefined {
-  return table.get(a)?.get(b);
-}
-
-function lookup3(table: PhraseTable, a: string, b: string, c: string): number | undefined {
-  const inner = table.get(a);
-  // Building "b c" only happens when the first word starts some phrase (rare).
-  return inner === undefined ? undefined : inner.get(`${b} ${c}`);
-}
-
-function isNegation(lower: string): boolean {
-  return NEGATIONS.has(lower) || lower.includes("n't");
-}
+/** A phrase as word ids, with its value. */
+type Phrase = readonly [ids: readonly number[], value: number];
 
 export class VaderScorer {
-  private readonly lexicon: ReadonlyMap<string, number>;
   private readonly emoji: ReadonlyMap<number, EmojiDescription>;
-  private readonly boosters: ReadonlyMap<string, number>;
-  private readonly special2: PhraseTable;
-  private readonly special3: PhraseTable;
-  private readonly booster2: PhraseTable;
-  private readonly booster3: PhraseTable;
+  private readonly ids = new WordTable(8192);
+  /** Per word id: lexicon valence (NaN when not in the lexicon), booster scalar (0 if none), flags. */
+  private readonly wordValence: number[] = [Number.NaN];
+  private readonly wordBooster: number[] = [0];
+  private readonly wordFlags: number[] = [0];
+  private readonly specialCases: Phrase[];
+  private readonly boosterPhrases: Phrase[];
 
   // Scratch, reused between calls and grown as needed.
   private readonly tokens: Tokens = createTokens();
-  private lowers: string[] = [];
+  /** Lower-case text of non-ASCII tokens (ASCII tokens are read from the buffer). */
+  private nonAsciiLowers: string[] = [];
+  private ascii = new Uint8Array(64);
+  private tokenIds = new Int32Array(64);
   private upper = new Uint8Array(64);
   /** Lexicon valence per token, NaN when the token is not in the lexicon. */
   private valences = new Float64Array(64);
   private sentiments = new Float64Array(64);
 
   constructor(lexicons: VaderLexicons) {
-    this.lexicon = lexicons.words;
     const emoji = new Map<number, EmojiDescription>();
     for (const [codePoint, description] of lexicons.emoji) emoji.set(codePoint, describeEmoji(description));
     this.emoji = emoji;
-    this.boosters = new Map(BOOSTER_ENTRIES.filter(([word]) => !word.includes(' ')));
-    this.special2 = phraseTable(SPECIAL_CASE_ENTRIES, 2);
-    this.special3 = phraseTable(SPECIAL_CASE_ENTRIES, 3);
-    this.booster2 = phraseTable(BOOSTER_ENTRIES, 2);
-    this.booster3 = phraseTable(BOOSTER_ENTRIES, 3);
+    for (const keyword of KEYWORDS) this.idOf(keyword);
+    for (const [word, valence] of lexicons.words) this.wordValence[this.idOf(word)] = valence;
+    for (const word of NEGATIONS) this.wordFlags[this.idOf(word)]! |= IS_NEGATION;
+    for (const [word, scalar] of BOOSTER_ENTRIES)
+      if (!word.includes(' ')) this.wordBooster[this.idOf(word)] = scalar;
+    const phrases = (entries: ReadonlyArray<readonly [string, number]>): Phrase[] =>
+      entries
+        .filter(([phrase]) => phrase.includes(' '))
+        .map(([phrase, value]) => {
+          const ids = phrase.split(' ').map((word) => this.idOf(word));
+          this.wordFlags[ids[0]!]! |= STARTS_PHRASE;
+          return [ids, value] as const;
+        });
+    this.specialCases = phrases(SPECIAL_CASE_ENTRIES);
+    this.boosterPhrases = phrases(BOOSTER_ENTRIES);
+  }
+
+  private idOf(word: string): number {
+    const id = this.ids.add(word, this.wordValence.length);
+    if (id === this.wordValence.length) {
+      this.wordValence.push(Number.NaN);
+      this.wordBooster.push(0);
+      this.wordFlags.push(0);
+    }
+    return id;
   }
 
   /** Scores one text: the reference's `polarity_scores`. */
@@ -100,32 +142,65 @@ export class VaderScorer {
     const n = tokens.count;
     if (n === 0) return { compound: 0, pos: 0, neu: 0, neg: 0 };
     this.ensureCapacity(n);
-    const words = tokens.words;
-    const lowers = this.lowers;
+    const buffer = tokens.buffer;
+    const starts = tokens.starts;
+    const ends = tokens.ends;
+    const ids = this.tokenIds;
     const upper = this.upper;
+    const ascii = this.ascii;
     const valences = this.valences;
-    const lexicon = this.lexicon;
+    const table = this.ids;
 
     let upperCount = 0;
     let butIndex = -1;
     for (let i = 0; i < n; i++) {
-      const word = words[i]!;
-      const lower = pythonLower(word);
-      lowers[i] = lower;
-      const isUpper = isPythonUpper(word);
+      const start = starts[i]!;
+      const end = ends[i]!;
+      // One pass: hash of the lower-cased units, case flags, and whether it is all ASCII.
+      let hash = HASH_SEED;
+      let hasUpper = false;
+      let hasLower = false;
+      let isAscii = true;
+      for (let k = start; k < end; k++) {
+        let unit = buffer[k]!;
+        if (unit >= 0x80) {
+          isAscii = false;
+          break;
+        }
+        if (unit >= 65 && unit <= 90) {
+          hasUpper = true;
+          unit += 32;
+        } else if (unit >= 97 && unit <= 122) hasLower = true;
+        hash = hashStep(hash, unit);
+      }
+      let id: number;
+      let isUpper: boolean;
+      if (isAscii) {
+        id = table.getAsciiSpan(buffer, start, end, hash);
+        isUpper = hasUpper && !hasLower;
+        ascii[i] = 1;
+      } else {
+        // Python's str.lower() and str.isupper() on the token, with full Unicode semantics.
+        const word = unitsToString(buffer, start, end);
+        const lower = pythonLower(word);
+        this.nonAsciiLowers[i] = lower;
+        id = table.get(lower);
+        isUpper = isPythonUpper(word);
+        ascii[i] = 0;
+      }
+      ids[i] = id;
       upper[i] = isUpper ? 1 : 0;
       if (isUpper) upperCount++;
-      const valence = lexicon.get(lower);
-      valences[i] = valence === undefined ? Number.NaN : valence;
-      if (butIndex < 0 && lower === 'but') butIndex = i;
+      valences[i] = this.wordValence[id]!;
+      if (id === BUT && butIndex < 0) butIndex = i;
     }
     // Some, but not all, tokens are ALL CAPS.
     const capDifferential = upperCount > 0 && upperCount < n;
 
     const sentiments = this.sentiments;
     for (let i = 0; i < n; i++) {
-      const lower = lowers[i]!;
-      if (this.boosters.has(lower) || (lower === 'kind' && i < n - 1 && lowers[i + 1] === 'of')) {
+      const id = ids[i]!;
+      if (this.wordBooster[id] !== 0 || (id === KIND && i < n - 1 && ids[i + 1] === OF)) {
         sentiments[i] = 0;
         continue;
       }
@@ -136,20 +211,31 @@ export class VaderScorer {
     return this.summarise(sentiments, n, tokens);
   }
 
+  /** The reference's `negated` for the single token at j: a negation word, or any word with "n't". */
+  private isNegated(j: number): boolean {
+    if ((this.wordFlags[this.tokenIds[j]!]! & IS_NEGATION) !== 0) return true;
+    if (this.ascii[j] === 0) return this.nonAsciiLowers[j]!.includes("n't");
+    const buffer = this.tokens.buffer;
+    const end = this.tokens.ends[j]! - 2;
+    for (let k = this.tokens.starts[j]!; k < end; k++) {
+      if ((buffer[k]! | 32) === 110 && buffer[k + 1] === 39 && (buffer[k + 2]! | 32) === 116) return true;
+    }
+    return false;
+  }
+
   /** The reference's `sentiment_valence` for a token in the lexicon. */
   private valence(i: number, n: number, capDifferential: boolean): number {
-    const lowers = this.lowers;
+    const ids = this.tokenIds;
     const valences = this.valences;
-    const lower = lowers[i]!;
     const lexiconValence = valences[i]!;
     let valence = lexiconValence;
 
     // "no" before another lexicon word negates it rather than counting on its own.
-    if (lower === 'no' && i !== n - 1 && !Number.isNaN(valences[i + 1]!)) valence = 0;
+    if (ids[i] === NO && i !== n - 1 && !Number.isNaN(valences[i + 1]!)) valence = 0;
     if (
-      (i > 0 && lowers[i - 1] === 'no') ||
-      (i > 1 && lowers[i - 2] === 'no') ||
-      (i > 2 && lowers[i - 3] === 'no' && (lowers[i - 1] === 'or' || lowers[i - 1] === 'nor'))
+      (i > 0 && ids[i - 1] === NO) ||
+      (i > 1 && ids[i - 2] === NO) ||
+      (i > 2 && ids[i - 3] === NO && (ids[i - 1] === OR || ids[i - 1] === NOR))
     ) {
       valence = lexiconValence * N_SCALAR;
     }
@@ -175,8 +261,8 @@ export class VaderScorer {
 
   /** The reference's `scalar_inc_dec` for the word at j. */
   private boosterScalar(j: number, valence: number, capDifferential: boolean): number {
-    const booster = this.boosters.get(this.lowers[j]!);
-    if (booster === undefined) return 0;
+    const booster = this.wordBooster[this.tokenIds[j]!]!;
+    if (booster === 0) return 0;
     let scalar = booster;
     if (valence < 0) scalar *= -1;
     if (capDifferential && this.upper[j] === 1) {
@@ -188,66 +274,76 @@ export class VaderScorer {
 
   /** The reference's `_negation_check`, `back` words before token i. */
   private negationCheck(valence: number, back: number, i: number): number {
-    const lowers = this.lowers;
-    if (back === 0) {
-      return isNegation(lowers[i - 1]!) ? valence * N_SCALAR : valence;
-    }
+    const ids = this.tokenIds;
+    if (back === 0) return this.isNegated(i - 1) ? valence * N_SCALAR : valence;
     if (back === 1) {
-      const w2 = lowers[i - 2]!;
-      const w1 = lowers[i - 1]!;
-      if (w2 === 'never' && (w1 === 'so' || w1 === 'this')) return valence * 1.25;
-      if (w2 === 'without' && w1 === 'doubt') return valence;
-      return isNegation(w2) ? valence * N_SCALAR : valence;
+      const w2 = ids[i - 2];
+      const w1 = ids[i - 1];
+      if (w2 === NEVER && (w1 === SO || w1 === THIS)) return valence * 1.25;
+      if (w2 === WITHOUT && w1 === DOUBT) return valence;
+      return this.isNegated(i - 2) ? valence * N_SCALAR : valence;
     }
-    const w3 = lowers[i - 3]!;
-    const w2 = lowers[i - 2]!;
-    const w1 = lowers[i - 1]!;
+    const w3 = ids[i - 3];
+    const w2 = ids[i - 2];
+    const w1 = ids[i - 1];
     // As in the reference, the "so"/"this" right before the word counts without a "never".
-    if ((w3 === 'never' && (w2 === 'so' || w2 === 'this')) || w1 === 'so' || w1 === 'this')
-      return valence * 1.25;
-    if (w3 === 'without' && (w2 === 'doubt' || w1 === 'doubt')) return valence;
-    return isNegation(w3) ? valence * N_SCALAR : valence;
+    if ((w3 === NEVER && (w2 === SO || w2 === THIS)) || w1 === SO || w1 === THIS) return valence * 1.25;
+    if (w3 === WITHOUT && (w2 === DOUBT || w1 === DOUBT)) return valence;
+    return this.isNegated(i - 3) ? valence * N_SCALAR : valence;
+  }
+
+  /** Whether the tokens from `start` spell `phrase` (tokens past the end never match). */
+  private spells(phrase: readonly number[], start: number, n: number): boolean {
+    if (start + phrase.length > n) return false;
+    for (let k = 0; k < phrase.length; k++) if (this.tokenIds[start + k] !== phrase[k]) return false;
+    return true;
+  }
+
+  /** The value of the first phrase of `table` spelled by exactly the tokens [start, end), if any. */
+  private phraseAt(table: Phrase[], start: number, end: number): number | undefined {
+    if ((this.wordFlags[this.tokenIds[start]!]! & STARTS_PHRASE) === 0) return undefined;
+    for (const [phrase, value] of table) {
+      if (phrase.length === end - start && this.spells(phrase, start, end)) return value;
+    }
+    return undefined;
   }
 
   /** The reference's `_special_idioms_check` (only reached with i >= 3). */
   private specialIdioms(valence: number, i: number, n: number): number {
-    const lowers = this.lowers;
-    const w0 = lowers[i]!;
-    const w1 = lowers[i - 1]!;
-    const w2 = lowers[i - 2]!;
-    const w3 = lowers[i - 3]!;
-    const special =
-      lookup2(this.special2, w1, w0) ??
-      lookup3(this.special3, w2, w1, w0) ??
-      lookup2(this.special2, w2, w1) ??
-      lookup3(this.special3, w3, w2, w1) ??
-      lookup2(this.special2, w3, w2);
-    if (special !== undefined) valence = special;
+    const special = this.specialCases;
+    const found =
+      this.phraseAt(special, i - 1, i + 1) ??
+      this.phraseAt(special, i - 2, i + 1) ??
+      this.phraseAt(special, i - 2, i) ??
+      this.phraseAt(special, i - 3, i) ??
+      this.phraseAt(special, i - 3, i - 1);
+    if (found !== undefined) valence = found;
     if (n - 1 > i) {
-      const ahead = lookup2(this.special2, w0, lowers[i + 1]!);
+      const ahead = this.phraseAt(special, i, i + 2);
       if (ahead !== undefined) valence = ahead;
     }
     if (n - 1 > i + 1) {
-      const ahead = lookup3(this.special3, w0, lowers[i + 1]!, lowers[i + 2]!);
+      const ahead = this.phraseAt(special, i, i + 3);
       if (ahead !== undefined) valence = ahead;
     }
     // Booster and dampener phrases ("kind of", "sort of", "just enough") before the word.
-    const b321 = lookup3(this.booster3, w3, w2, w1);
+    const boosters = this.boosterPhrases;
+    const b321 = this.phraseAt(boosters, i - 3, i);
     if (b321 !== undefined) valence += b321;
-    const b32 = lookup2(this.booster2, w3, w2);
+    const b32 = this.phraseAt(boosters, i - 3, i - 1);
     if (b32 !== undefined) valence += b32;
-    const b21 = lookup2(this.booster2, w2, w1);
+    const b21 = this.phraseAt(boosters, i - 2, i);
     if (b21 !== undefined) valence += b21;
     return valence;
   }
 
   /** The reference's `_least_check`: "least" negates, except in "at least" and "very least". */
   private leastCheck(valence: number, i: number): number {
-    const lowers = this.lowers;
-    if (i > 0 && lowers[i - 1] === 'least' && Number.isNaN(this.valences[i - 1]!)) {
+    const ids = this.tokenIds;
+    if (i > 0 && ids[i - 1] === LEAST && Number.isNaN(this.valences[i - 1]!)) {
       if (i === 1) return valence * N_SCALAR;
-      const w2 = lowers[i - 2];
-      if (w2 !== 'at' && w2 !== 'very') return valence * N_SCALAR;
+      const w2 = ids[i - 2];
+      if (w2 !== AT && w2 !== VERY) return valence * N_SCALAR;
     }
     return valence;
   }
@@ -289,7 +385,9 @@ export class VaderScorer {
     if (this.valences.length >= n) return;
     let size = this.valences.length;
     while (size < n) size *= 2;
+    this.tokenIds = new Int32Array(size);
     this.upper = new Uint8Array(size);
+    this.ascii = new Uint8Array(size);
     this.valences = new Float64Array(size);
     this.sentiments = new Float64Array(size);
   }
