@@ -162,7 +162,11 @@ async function openOutput(
         '--to kafka needs KAFKA_BROKERS (e.g. KAFKA_BROKERS=127.0.0.1:9092); use --to stdout to write JSON lines, or `sentiment demo` for the embedded pipeline',
     };
   }
-  const backends = await openBackends(context.config, context.logger);
+  // Only the event log is real here: a producer has no business connecting to Cassandra or S3.
+  const backends = await openBackends(
+    { ...context.config, cassandra: undefined, s3: undefined },
+    context.logger,
+  );
   context.shutdown.onShutdown('backends', () => backends.close());
   const eventLog: EventLog = backends.eventLog;
   await eventLog.createTopics([
