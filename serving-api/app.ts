@@ -44,13 +44,11 @@ export async function buildApp(options: AppOptions) {
     const status =
       error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
     if (status >= 500) request.log.error({ err: error }, 'request failed');
-    return reply
-      .status(status)
-      .send({
-        error: status >= 500 ? 'Internal Server Error' : error.name,
-        message: error.message,
-        statusCode: status,
-      });
+    return reply.status(status).send({
+      error: status >= 500 ? 'Internal Server Error' : error.name,
+      message: error.message,
+      statusCode: status,
+    });
   });
 
   await app.register(healthRoutes, { backends: options.backends, version: options.version });
