@@ -6,7 +6,8 @@
  */
 
 import type { OutgoingMessage } from '../infra/kafka/event-log.js';
-import { encodePriceTick, type PriceTick, type Tweet } from '../schemas/events.js';
+import type { PriceTick, Tweet } from '../schemas/events.js';
+import { formatIso } from './iso-time.js';
 import type { PriceWalk } from './price-walk.js';
 import type { TweetGenerator } from './tweet-generator.js';
 
@@ -20,15 +21,21 @@ export interface RunLimit {
  * by field: stringifying the object costs about as much as generating the tweet.
  */
 export function tweetJson(tweet: Tweet): string {
-  return `{"id":${JSON.stringify(tweet.id)},"created_at":"${new Date(tweet.created_at).toISOString()}","text":${JSON.stringify(tweet.text)},"user_id":${JSON.stringify(tweet.user_id)}}`;
+  return `{"id":${JSON.stringify(tweet.id)},"created_at":"${formatIso(tweet.created_at)}","text":${JSON.stringify(tweet.text)},"user_id":${JSON.stringify(tweet.user_id)}}`;
 }
 
 export function tweetMessage(tweet: Tweet): OutgoingMessage {
   return { key: tweet.id, value: tweetJson(tweet), timestamp: tweet.created_at };
 }
 
+/** The wire JSON of a tick, byte-identical to `JSON.stringify(encodePriceTick(tick))`. */
+export function tickJson(tick: PriceTick): string {
+  // Finite numbers print the same through String() as through JSON.stringify.
+  return `{"symbol":${JSON.stringify(tick.symbol)},"trade_timestamp":"${formatIso(tick.trade_timestamp)}","open_price":${tick.open_price},"high_price":${tick.high_price},"low_price":${tick.low_price},"close_price":${tick.close_price},"volume":${tick.volume}}`;
+}
+
 export function tickMessage(tick: PriceTick): OutgoingMessage {
-  return { key: tick.symbol, value: JSON.stringify(encodePriceTick(tick)), timestamp: tick.trade_timestamp };
+  return { key: tick.symbol, value: tickJson(tick), timestamp: tick.trade_timestamp };
 }
 
 function* limited<T>(

@@ -108,3 +108,17 @@ describe('tweet generator', () => {
     expect([...tweetMessages(make(), { durationMs: 10_000 })]).toHaveLength(2000);
   });
 });
+
+describe('wire JSON of generated events', () => {
+  it('is byte-identical to JSON.stringify of the schema encoders', async () => {
+    const { encodeTweet, encodePriceTick } = await import('../schemas/events.js');
+    const { PriceWalk } = await import('./price-walk.js');
+    const { tickJson } = await import('./synthetic-source.js');
+    for (const tweet of take(make(), 3000)) expect(tweetJson(tweet)).toBe(JSON.stringify(encodeTweet(tweet)));
+    const walk = new PriceWalk({ seed: 3, timeline });
+    for (let i = 0; i < 3000; i++) {
+      const tick = walk.next();
+      expect(tickJson(tick)).toBe(JSON.stringify(encodePriceTick(tick)));
+    }
+  });
+});
