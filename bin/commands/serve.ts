@@ -1,25 +1,13 @@
 import { Command } from 'commander';
-import { openBackends } from '../../infra/backends.js';
-import { buildApp } from '../../serving-api/app.js';
-import { type CommandContext, runCommand } from '../command-runtime.js';
-import { PACKAGE_VERSION } from '../package-version.js';
-
-/** Starts the API on API_HOST:API_PORT over the configured backends; returns once listening. */
-export async function startApi({ config, logger, shutdown }: CommandContext): Promise<string> {
-  const backends = await openBackends(config, logger);
-  shutdown.onShutdown('backends', () => backends.close());
-  const app = await buildApp({ logger, backends, version: PACKAGE_VERSION });
-  shutdown.onShutdown('api', () => app.close());
-  const address = await app.listen({ host: config.api.host, port: config.api.port });
-  logger.info({ address }, `API listening on ${address}`);
-  return address;
-}
+import { runCommand } from '../command-runtime.js';
 
 export function serveCommand(): Command {
   return new Command('serve')
     .description('serve the REST API (batch view merged with the speed view), OpenAPI and dashboard')
     .action(() =>
       runCommand('serve', async (context) => {
+        // Loaded on use, so `--help` and other commands do not pay for Fastify and the drivers.
+        const { startApi } = await import('../start-api.js');
         await startApi(context);
         return 'serving';
       }),
