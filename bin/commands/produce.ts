@@ -27,7 +27,7 @@ import { type Pacer, ratePacer, replayPacer } from '../../producers/pacing.js';
 import { PriceWalk } from '../../producers/price-walk.js';
 import { startProgressLine } from '../../producers/progress.js';
 import { type PublishResult, PublishStats, publish } from '../../producers/publisher.js';
-import { RegimeSchedule } from '../../producers/regime-schedule.js';
+import { DEFAULT_REGIME_SEED, RegimeSchedule } from '../../producers/regime-schedule.js';
 import { RejectFile } from '../../producers/reject-file.js';
 import {
   formatFromPath,
@@ -251,11 +251,16 @@ async function produceTweets(options: TweetOptions, context: CommandContext): Pr
   const output = await openOutput(context, options.to, TOPICS.tweets);
   if ('error' in output) return usageError(output.error);
   const seed = seedOf(options);
+  // Unseeded runs share the default regime schedule, so a tweets and a prices process started
+  // separately still follow the same regimes (regimes are indexed by event time).
   const generator = new TweetGenerator({
     seed,
     ...(options.symbols ? { symbols: options.symbols } : {}),
     users: options.users,
-    schedule: new RegimeSchedule({ seed: options.seed ?? seed, periodMs: options.regimePeriod }),
+    schedule: new RegimeSchedule({
+      seed: options.seed ?? DEFAULT_REGIME_SEED,
+      periodMs: options.regimePeriod,
+    }),
     timeline,
   });
   const limit = {
@@ -288,7 +293,10 @@ async function producePrices(options: PriceOptions, context: CommandContext): Pr
     driftPerHour: options.drift,
     volatilityPerHour: options.volatility,
     regimeDriftPerHour: options.regimeDrift,
-    schedule: new RegimeSchedule({ seed: options.seed ?? seed, periodMs: options.regimePeriod }),
+    schedule: new RegimeSchedule({
+      seed: options.seed ?? DEFAULT_REGIME_SEED,
+      periodMs: options.regimePeriod,
+    }),
     timeline,
   });
   const limit = {
@@ -383,7 +391,7 @@ export function produceCommand(): Command {
           'drift per hour added in bullish, subtracted in bearish regimes; 0 uncouples',
         )
           .argParser(parseFiniteNumber)
-          .default(0.02),
+          .default(0.03),
       )
       .action((options: PriceOptions) => runCommand('produce', (context) => producePrices(options, context))),
   );
