@@ -1,7 +1,7 @@
 /**
  * Python 3 `str` semantics the reference relies on, reproduced for JavaScript strings: what
  * `str.split()` treats as whitespace, what `str.strip(string.punctuation)` strips, what
- * `str.isupper()` answers, and `len()` in code points. Hot paths take ASCII fast paths; the
+ * `str.isupper()` and `str.lower()` answer. Hot paths take ASCII fast paths; the
  * regular expressions are compiled once.
  */
 
@@ -29,20 +29,6 @@ export function isAsciiPunctuation(code: number): boolean {
     (code >= 91 && code <= 96) ||
     (code >= 123 && code <= 126)
   );
-}
-
-/** Python's `len(s)`: code points, not UTF-16 units. */
-export function codePointLength(text: string): number {
-  let length = 0;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
-      const next = text.charCodeAt(i + 1);
-      if (next >= 0xdc00 && next <= 0xdfff) i++;
-    }
-    length++;
-  }
-  return length;
 }
 
 const LOWER_OR_TITLE = /[\p{Lowercase}\p{Lt}]/u;

@@ -3,9 +3,11 @@
  * (`SentimentIntensityAnalyzer.polarity_scores`) rule for rule and bit for bit, in linear time.
  *
  * Where the reference recomputes things per word (lower-cased copies of the whole word list, list
- * searches), we compute each token's lower-case form, ALL-CAPS flag and lexicon valence once and
- * look at most three tokens back and two ahead, so the work per text is linear in its length. The
- * scorer keeps its scratch buffers between calls; it is synchronous and never re-entered.
+ * searches), we compute each token's word id, ALL-CAPS flag and lexicon valence once and look at
+ * most three tokens back and two ahead, so the work per text is linear in its length. Tokens are
+ * spans of a code-unit buffer (tokenize.ts), looked up without creating strings; only tokens with
+ * non-ASCII characters become strings, for Python's Unicode lower() and isupper(). The scorer keeps
+ * its scratch buffers between calls; it is synchronous and never re-entered.
  */
 import { applyButShift } from './but-shift.js';
 import { loadEmojiLexicon } from './emoji-lexicon.js';
@@ -39,42 +41,24 @@ export interface VaderLexicons {
   emoji: ReadonlyMap<number, string>;
 }
 
-// Word ids: every word the rules look at gets a small integer, so that each token costs one Map
-// lookup and the rules compare integers. Id 0 is any other word.
-const KEYWORDS = [
-  'no',
-  'or',
-  'nor',
-  'but',
-  'kind',
-  'of',
-  'least',
-  'at',
-  'very',
-  'never',
-  'so',
-  'this',
-  'without',
-  'doubt',
-];
-const [NO, OR, NOR, BUT, KIND, OF, LEAST, AT, VERY, NEVER, SO, THIS, WITHOUT, DOUBT] = KEYWORDS.map(
-  (_, i) => i + 1,
-) as [
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-];
+// Word ids: every word the rules look at gets a small integer, so that each token costs one probe
+// of a hash table (word-table.ts) and the rules compare integers. Id 0 is any other word. The
+// keywords are registered first, in this order, so they have the fixed ids below.
+const KEYWORDS = 'no or nor but kind of least at very never so this without doubt'.split(' ');
+const NO = 1;
+const OR = 2;
+const NOR = 3;
+const BUT = 4;
+const KIND = 5;
+const OF = 6;
+const LEAST = 7;
+const AT = 8;
+const VERY = 9;
+const NEVER = 10;
+const SO = 11;
+const THIS = 12;
+const WITHOUT = 13;
+const DOUBT = 14;
 
 const IS_NEGATION = 1;
 /** First word of a special-case or booster phrase: the phrase checks are skipped otherwise. */
@@ -87,9 +71,9 @@ export class VaderScorer {
   private readonly emoji: ReadonlyMap<number, EmojiDescription>;
   private readonly ids = new WordTable(8192);
   /** Per word id: lexicon valence (NaN when not in the lexicon), booster scalar (0 if none), flags. */
-  private readonly wordValence: number[] = [Number.NaN];
-  private readonly wordBooster: number[] = [0];
-  private readonly wordFlags: number[] = [0];
+  private readonly wordValence: Float64Array;
+  private readonly wordBooster: Float64Array;
+  private readonly wordFlags: Uint8Array;
   private readonly specialCases: Phrase[];
   private readonly boosterPhrases: Phrase[];
 
@@ -108,31 +92,35 @@ export class VaderScorer {
     const emoji = new Map<number, EmojiDescription>();
     for (const [codePoint, description] of lexicons.emoji) emoji.set(codePoint, describeEmoji(description));
     this.emoji = emoji;
-    for (const keyword of KEYWORDS) this.idOf(keyword);
-    for (const [word, valence] of lexicons.words) this.wordValence[this.idOf(word)] = valence;
-    for (const word of NEGATIONS) this.wordFlags[this.idOf(word)]! |= IS_NEGATION;
-    for (const [word, scalar] of BOOSTER_ENTRIES)
-      if (!word.includes(' ')) this.wordBooster[this.idOf(word)] = scalar;
+    const valence: number[] = [Number.NaN];
+    const booster: number[] = [0];
+    const flags: number[] = [0];
+    const idOf = (word: string): number => {
+      const id = this.ids.add(word, valence.length);
+      if (id === valence.length) {
+        valence.push(Number.NaN);
+        booster.push(0);
+        flags.push(0);
+      }
+      return id;
+    };
+    for (const keyword of KEYWORDS) idOf(keyword);
+    for (const [word, value] of lexicons.words) valence[idOf(word)] = value;
+    for (const word of NEGATIONS) flags[idOf(word)]! |= IS_NEGATION;
+    for (const [word, scalar] of BOOSTER_ENTRIES) if (!word.includes(' ')) booster[idOf(word)] = scalar;
     const phrases = (entries: ReadonlyArray<readonly [string, number]>): Phrase[] =>
       entries
         .filter(([phrase]) => phrase.includes(' '))
         .map(([phrase, value]) => {
-          const ids = phrase.split(' ').map((word) => this.idOf(word));
-          this.wordFlags[ids[0]!]! |= STARTS_PHRASE;
+          const ids = phrase.split(' ').map(idOf);
+          flags[ids[0]!]! |= STARTS_PHRASE;
           return [ids, value] as const;
         });
     this.specialCases = phrases(SPECIAL_CASE_ENTRIES);
     this.boosterPhrases = phrases(BOOSTER_ENTRIES);
-  }
-
-  private idOf(word: string): number {
-    const id = this.ids.add(word, this.wordValence.length);
-    if (id === this.wordValence.length) {
-      this.wordValence.push(Number.NaN);
-      this.wordBooster.push(0);
-      this.wordFlags.push(0);
-    }
-    return id;
+    this.wordValence = Float64Array.from(valence);
+    this.wordBooster = Float64Array.from(booster);
+    this.wordFlags = Uint8Array.from(flags);
   }
 
   /** Scores one text: the reference's `polarity_scores`. */
