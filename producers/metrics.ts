@@ -32,8 +32,8 @@ export function producerRegistry(topic: string, stats: PublishStats): Registry {
   return registry;
 }
 
-/** Serves `/metrics` on `port` (loopback and all interfaces alike); resolves once listening. */
-export async function serveMetrics(registry: Registry, port: number, host = '0.0.0.0'): Promise<Server> {
+/** Serves `/metrics` on `host`:`port` (the CLI passes API_HOST); resolves once listening. */
+export async function serveMetrics(registry: Registry, port: number, host = '127.0.0.1'): Promise<Server> {
   const server = createServer((request, response) => {
     if (request.url !== '/metrics') {
       response.writeHead(404).end('not found: try /metrics\n');

@@ -192,9 +192,9 @@ async function runPublisher(
   const { logger, shutdown, config } = context;
   const metricsPort = options.metricsPort ?? config.metricsPort;
   if (metricsPort !== undefined) {
-    const server = await serveMetrics(producerRegistry(topic, stats), metricsPort);
+    const server = await serveMetrics(producerRegistry(topic, stats), metricsPort, config.api.host);
     shutdown.onShutdown('metrics', () => new Promise<void>((resolve) => server.close(() => resolve())));
-    logger.info({ port: metricsPort }, `metrics on http://127.0.0.1:${metricsPort}/metrics`);
+    logger.info({ port: metricsPort }, `metrics on http://${config.api.host}:${metricsPort}/metrics`);
   }
   const abort = new AbortController();
   const progress = startProgressLine(label, stats);
