@@ -156,9 +156,11 @@ export async function up(names?: ServerName[], options: UpOptions = {}): Promise
   const defs = definitions();
   const list = selected(names);
   const results = await Promise.allSettled(list.map((name) => upOne(defs[name], log)));
-  const failures = results.flatMap((r, i) =>
-    r.status === 'rejected' ? [`${list[i]}: ${(r.reason as Error).message.replace(/^\w+: /, '')}`] : [],
-  );
+  const failures = results.flatMap((r, i) => {
+    if (r.status === 'fulfilled') return [];
+    const message = (r.reason as Error).message;
+    return [message.startsWith(`${list[i]}`) ? message : `${list[i]}: ${message}`];
+  });
   if (failures.length > 0) {
     throw new Error(`infra up failed for ${failures.length} server(s):\n${failures.join('\n')}`);
   }

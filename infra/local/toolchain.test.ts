@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { goVersion, javaFeatureVersion } from './toolchain.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { goVersion, javaFeatureVersion, MissingToolError, requireGo, requireMaven } from './toolchain.js';
 
 describe('toolchain version parsing', () => {
   it('reads the Java feature release from a -version banner', () => {
@@ -13,5 +13,20 @@ describe('toolchain version parsing', () => {
     expect(goVersion('go version go1.26.8 linux/amd64')).toEqual([1, 26]);
     expect(goVersion('go version go1.24rc1 darwin/arm64')).toEqual([1, 24]);
     expect(goVersion('nonsense')).toBeUndefined();
+  });
+});
+
+describe('missing tools', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it('says what to install when Maven or Go is not on PATH', async () => {
+    vi.stubEnv('PATH', '/nonexistent');
+    await expect(requireMaven()).rejects.toThrow(MissingToolError);
+    await expect(requireMaven()).rejects.toThrow(/needs Maven 3\.6\+.*apt-get install maven/);
+    await expect(requireGo()).rejects.toThrow(
+      /needs Go 1\.24 or newer: install it from https:\/\/go\.dev\/dl\//,
+    );
   });
 });
