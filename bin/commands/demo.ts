@@ -1,13 +1,42 @@
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { runCommand } from '../command-runtime.js';
+
+function rate(raw: string): number {
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0)
+    throw new InvalidArgumentError('expected a non-negative number of events per second');
+  return n;
+}
 
 export function demoCommand(): Command {
   return new Command('demo')
     .description('run the whole platform in one process on embedded stand-ins (no servers needed)')
-    .action(() =>
+    .option('--tweet-rate <n>', 'synthetic tweets per second (0: none)', rate, 20)
+    .option('--tick-rate <n>', 'synthetic price ticks per second (default: one per symbol per second)', rate)
+    .action((options: { tweetRate: number; tickRate?: number }) =>
       runCommand('demo', async (context) => {
-        const { startApi } = await import('../start-api.js');
-        const address = await startApi(context);
+        const [{ openBackends }, { startApi }, { startSyntheticFeeds }] = await Promise.all([
+          import('../../infra/backends.js'),
+          import('../start-api.js'),
+          import('../../producers/synthetic-feeds.js'),
+        ]);
+        // One set of backends for every part, so they meet in the same log, views and lake.
+        const backends = await openBackends(context.config, context.logger);
+        context.shutdown.onShutdown('backends', () => backends.close());
+        const address = await startApi(context, backends);
+        if (options.tweetRate > 0) {
+          await startSyntheticFeeds(
+            backends.eventLog,
+            {
+              tweetsPerSecond: options.tweetRate,
+              ...(options.tickRate !== undefined ? { ticksPerSecond: options.tickRate } : {}),
+              watermarkDelayMs: context.config.watermarkDelayMs,
+              partitions: context.config.topics.partitions,
+              logger: context.logger,
+            },
+            context.shutdown,
+          );
+        }
         context.logger.info(`demo running: try ${address}/health and ${address}/docs`);
         return 'serving';
       }),

@@ -7,8 +7,13 @@ export function serveCommand(): Command {
     .action(() =>
       runCommand('serve', async (context) => {
         // Loaded on use, so `--help` and other commands do not pay for Fastify and the drivers.
-        const { startApi } = await import('../start-api.js');
-        await startApi(context);
+        const [{ openBackends }, { startApi }] = await Promise.all([
+          import('../../infra/backends.js'),
+          import('../start-api.js'),
+        ]);
+        const backends = await openBackends(context.config, context.logger);
+        context.shutdown.onShutdown('backends', () => backends.close());
+        await startApi(context, backends);
         return 'serving';
       }),
     );

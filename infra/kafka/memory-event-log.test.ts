@@ -24,3 +24,25 @@ describe('Kafka default partitioner', () => {
     }
   });
 });
+
+describe('embedded log retention', () => {
+  it('drops messages older than the retention and moves readers past them, keeping offsets', async () => {
+    const log = new MemoryEventLog();
+    await log.createTopics([{ name: 't', partitions: 1, retentionMs: 60_000 }]);
+    const old = Date.now() - 120_000;
+    await log.produce(
+      't',
+      Array.from({ length: 2048 }, (_, i) => ({
+        key: 'k',
+        value: String(i),
+        timestamp: i < 1500 ? old : Date.now(),
+      })),
+    );
+    const consumer = await log.consumer({ groupId: 'g', topics: ['t'], fromBeginning: true });
+    const batch = await consumer.poll({ maxMessages: 10_000, maxWaitMs: 100 });
+    expect(batch[0]?.offset).toBe(1500);
+    expect(batch).toHaveLength(548);
+    expect((await log.endOffsets('t')).get(0)).toBe(2048);
+    await consumer.close();
+  });
+});

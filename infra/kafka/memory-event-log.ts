@@ -21,6 +21,44 @@ import { partitionForKey } from './partitioner.js';
 const encoder = new TextEncoder();
 const partitionId = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
+/**
+ * One partition: messages from `base` on. Retention drops old messages from the front, as a
+ * broker deletes old segments; offsets stay absolute, and a reader behind `base` skips to it
+ * (Kafka's auto.offset.reset=earliest).
+ */
+class PartitionLog {
+  base = 0;
+  messages: LogMessage[] = [];
+
+  constructor(private readonly retentionMs: number) {}
+
+  get end(): number {
+    return this.base + this.messages.length;
+  }
+
+  append(message: LogMessage, now: number): void {
+    this.messages.push(message);
+    // Trim in steps rather than per message: retention is coarse on a broker too.
+    if (this.retentionMs > 0 && (this.messages.length & 1023) === 0) this.trim(now);
+  }
+
+  private trim(now: number): void {
+    const cutoff = now - this.retentionMs;
+    let drop = 0;
+    while (drop < this.messages.length && (this.messages[drop] as LogMessage).timestamp < cutoff) drop++;
+    if (drop > 0) {
+      this.messages = this.messages.slice(drop);
+      this.base += drop;
+    }
+  }
+
+  /** Up to `max` messages from `from` (or from `base` if `from` was trimmed away). */
+  read(from: number, max: number): LogMessage[] {
+    const start = Math.max(from, this.base) - this.base;
+    return this.messages.slice(start, start + max);
+  }
+}
+
 interface Group {
   committed: Map<string, number>;
   members: MemoryConsumer[];
@@ -29,18 +67,26 @@ interface Group {
 export interface MemoryEventLogOptions {
   /** Partitions of a topic created implicitly by produce or subscribe. */
   defaultPartitions?: number;
+  /** Default retention of a topic, by message timestamp; 0 keeps everything. */
+  retentionMs?: number;
 }
 
 export class MemoryEventLog implements EventLog {
-  private readonly topics = new Map<string, LogMessage[][]>();
+  private readonly topics = new Map<string, PartitionLog[]>();
   private readonly groups = new Map<string, Group>();
   private readonly waiters = new Set<() => void>();
   private roundRobin = 0;
   private closed = false;
   private readonly defaultPartitions: number;
+  private readonly retentionMs: number;
 
   constructor(options: MemoryEventLogOptions = {}) {
     this.defaultPartitions = options.defaultPartitions ?? 3;
+    this.retentionMs = options.retentionMs ?? 0;
+  }
+
+  private newPartitions(count: number, retentionMs = this.retentionMs): PartitionLog[] {
+    return Array.from({ length: count }, () => new PartitionLog(retentionMs));
   }
 
   async createTopics(topics: TopicSpec[]): Promise<void> {
@@ -49,20 +95,17 @@ export class MemoryEventLog implements EventLog {
         throw new Error(`topic ${spec.name}: partitions must be a positive integer`);
       }
       if (!this.topics.has(spec.name)) {
-        this.topics.set(
-          spec.name,
-          Array.from({ length: spec.partitions }, () => []),
-        );
+        this.topics.set(spec.name, this.newPartitions(spec.partitions, spec.retentionMs));
       }
     }
     for (const group of this.groups.values()) this.rebalance(group);
   }
 
-  private partitionsOf(topic: string): LogMessage[][] {
+  private partitionsOf(topic: string): PartitionLog[] {
     let partitions = this.topics.get(topic);
     if (!partitions) {
       // Like a broker with auto.create.topics.enable: first use creates the topic.
-      partitions = Array.from({ length: this.defaultPartitions }, () => []);
+      partitions = this.newPartitions(this.defaultPartitions);
       this.topics.set(topic, partitions);
     }
     return partitions;
@@ -77,18 +120,23 @@ export class MemoryEventLog implements EventLog {
         message.key === null
           ? this.roundRobin++ % partitions.length
           : partitionForKey(message.key, partitions.length);
-      const log = partitions[partition] as LogMessage[];
-      const offset = log.length;
-      log.push({
-        topic,
-        partition,
-        offset,
-        key: message.key,
-        value:
-          typeof message.value === 'string' ? encoder.encode(message.value) : Uint8Array.from(message.value),
-        headers: { ...message.headers },
-        timestamp: message.timestamp ?? Date.now(),
-      });
+      const log = partitions[partition] as PartitionLog;
+      const offset = log.end;
+      log.append(
+        {
+          topic,
+          partition,
+          offset,
+          key: message.key,
+          value:
+            typeof message.value === 'string'
+              ? encoder.encode(message.value)
+              : Uint8Array.from(message.value),
+          headers: { ...message.headers },
+          timestamp: message.timestamp ?? Date.now(),
+        },
+        Date.now(),
+      );
       positions.push({ topic, partition, offset });
     }
     this.wake();
@@ -123,7 +171,7 @@ export class MemoryEventLog implements EventLog {
   async endOffsets(topic: string): Promise<Map<number, number>> {
     const result = new Map<number, number>();
     (this.topics.get(topic) ?? []).forEach((log, p) => {
-      result.set(p, log.length);
+      result.set(p, log.end);
     });
     return result;
   }
@@ -135,7 +183,7 @@ export class MemoryEventLog implements EventLog {
 
   /** @internal */
   read(topic: string, partition: number, from: number, max: number): LogMessage[] {
-    return (this.topics.get(topic)?.[partition] ?? []).slice(from, from + max);
+    return this.topics.get(topic)?.[partition]?.read(from, max) ?? [];
   }
 
   /** @internal Resolves when new messages arrive, the log closes, or the time is up. */
@@ -160,7 +208,7 @@ export class MemoryEventLog implements EventLog {
 
   /** @internal */
   endOffset(topic: string, partition: number): number {
-    return this.topics.get(topic)?.[partition]?.length ?? 0;
+    return this.topics.get(topic)?.[partition]?.end ?? 0;
   }
 
   /** @internal */
@@ -241,9 +289,10 @@ class MemoryConsumer implements LogConsumer {
     for (let i = 0; i < positions.length && batch.length < max; i++) {
       const position = positions[(this.cursor + i) % positions.length] as TopicPartitionOffset;
       const messages = this.log.read(position.topic, position.partition, position.offset, max - batch.length);
-      if (messages.length > 0) {
+      const last = messages[messages.length - 1];
+      if (last) {
         batch.push(...messages);
-        position.offset += messages.length;
+        position.offset = last.offset + 1;
       }
     }
     this.cursor++;
