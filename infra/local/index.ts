@@ -124,8 +124,8 @@ async function upOne(def: ServerDefinition, log: (line: string) => void): Promis
       for (const port of def.ports) {
         if (!(await portIsFree(HOST, port))) {
           throw new Error(
-            `${def.name}: ${HOST}:${port} is taken by a process infra/local did not start; ` +
-              'stop it or choose other ports (INFRA_*_PORT)',
+            `${def.name}: ${HOST}:${port} is in use by a process not started from ${def.dir}; ` +
+              'stop it, or choose other ports (INFRA_*_PORT variables)',
           );
         }
       }
