@@ -44,13 +44,31 @@ export function mavenLibDir(settings: InfraSettings, server: JvmServer): string 
   return join(settings.cacheDir, `${server}-${version}-${digest}`, 'lib');
 }
 
+/**
+ * Maven runs one at a time in this process: the two servers share one local repository, which
+ * Maven 3 does not lock against concurrent writers. The MinIO build takes far longer anyway.
+ */
+let mavenQueue: Promise<unknown> = Promise.resolve();
+
 /** Every runtime jar of a JVM server in one folder (one per server: their netty/slf4j differ). */
-export async function ensureMavenLib(
+export function ensureMavenLib(
   settings: InfraSettings,
   server: JvmServer,
   log: (line: string) => void,
 ): Promise<string> {
   const lib = mavenLibDir(settings, server);
+  if (existsSync(lib)) return Promise.resolve(lib);
+  const run = mavenQueue.then(() => fetchMavenLib(settings, server, lib, log));
+  mavenQueue = run.catch(() => undefined);
+  return run;
+}
+
+async function fetchMavenLib(
+  settings: InfraSettings,
+  server: JvmServer,
+  lib: string,
+  log: (line: string) => void,
+): Promise<string> {
   if (existsSync(lib)) return lib;
   const mvn = await requireMaven();
   const { pom, versionProperty, version } = MAVEN[server];
@@ -127,6 +145,8 @@ export async function ensureMinio(settings: InfraSettings, log: (line: string) =
     if (!existsSync(binary)) throw error;
   }
   rmSync(tmpBin, { recursive: true, force: true });
+  // The module and compiler caches (over 2 GB) only serve a rebuild of another version.
+  rmSync(goDir, { recursive: true, force: true });
   log(`minio: built in ${((Date.now() - started) / 1000).toFixed(0)} s, cached at ${binary}`);
   return binary;
 }
