@@ -3,6 +3,7 @@ import {
   createTokens,
   describeEmoji,
   type EmojiDescription,
+  isCaseless,
   type Tokens,
   tokenize,
   tokenText,
@@ -77,5 +78,22 @@ describe('punctuation stripping', () => {
     ["don't", "don't"],
   ])('%s → %s', (token, expected) => {
     expect(words(token)).toEqual([expected]);
+  });
+});
+
+describe('isCaseless', () => {
+  it('holds only for code points without case and without a lower-case mapping', () => {
+    const cased = /[\p{Lowercase}\p{Uppercase}\p{Lt}]/u;
+    const wrong: string[] = [];
+    for (let codePoint = 0x80; codePoint <= 0x1ffff; codePoint++) {
+      if (!isCaseless(codePoint)) continue;
+      const char = String.fromCodePoint(codePoint);
+      if (cased.test(char) || char.toLowerCase() !== char) wrong.push(codePoint.toString(16));
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('leaves cased letters beyond ASCII to Unicode handling', () => {
+    for (const char of ['É', 'ß', 'Σ', 'Ⓐ', '🄰', 'K']) expect(isCaseless(char.codePointAt(0)!)).toBe(false);
   });
 });

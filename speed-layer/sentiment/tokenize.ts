@@ -13,25 +13,37 @@
  * the text after replacement (two emoji names contain "!") are counted for punctuation emphasis.
  */
 import { isAsciiPunctuation, isPythonSpace } from './python-text.js';
+import { HASH_SEED, hashStep } from './word-table.js';
 
-/** An emoji description as code units, with what it adds to the "!"/"?" counts. */
+/** An emoji description as code units, its words, and what it adds to the "!"/"?" counts. */
 export interface EmojiDescription {
   units: Uint16Array;
+  /** Start and end (exclusive) of each whitespace-separated word in `units`, pairwise. */
+  words: Int32Array;
+  /** The last word runs to the end, so text right after the emoji continues it. */
+  openEnded: boolean;
   exclamations: number;
   questions: number;
 }
 
 export function describeEmoji(description: string): EmojiDescription {
   const units = new Uint16Array(description.length);
+  const words: number[] = [];
   let exclamations = 0;
   let questions = 0;
+  let wordStart = -1;
   for (let i = 0; i < description.length; i++) {
     const code = description.charCodeAt(i);
     units[i] = code;
     if (code === 33) exclamations++;
     else if (code === 63) questions++;
+    if (isPythonSpace(code)) {
+      if (wordStart >= 0) words.push(wordStart, i);
+      wordStart = -1;
+    } else if (wordStart < 0) wordStart = i;
   }
-  return { units, exclamations, questions };
+  if (wordStart >= 0) words.push(wordStart, description.length);
+  return { units, words: Int32Array.from(words), openEnded: wordStart >= 0, exclamations, questions };
 }
 
 /** Reusable output of `tokenize`: token k is buffer[starts[k], ends[k]) for k < count. */
@@ -41,6 +53,13 @@ export interface Tokens {
   length: number;
   starts: Int32Array;
   ends: Int32Array;
+  /**
+   * Per token, when its shape has KNOWN: the word-table hash of its lower-cased units (computed
+   * while tokenising, so scoring need not read the token again). Otherwise left for the scorer.
+   */
+  hashes: Int32Array;
+  /** Per token: KNOWN (all ASCII, hash valid) | HAS_UPPER | HAS_LOWER, or 0 when not known. */
+  shapes: Uint8Array;
   count: number;
   exclamations: number;
   questions: number;
@@ -52,38 +71,117 @@ export function createTokens(): Tokens {
     length: 0,
     starts: new Int32Array(256),
     ends: new Int32Array(256),
+    hashes: new Int32Array(256),
+    shapes: new Uint8Array(256),
     count: 0,
     exclamations: 0,
     questions: 0,
   };
 }
 
+/**
+ * Code points outside ASCII that have no case at all, neither for Python's lower() nor for
+ * isupper(): joiners and variation selectors, punctuation, arrows, symbols and dingbats, CJK, and
+ * the emoji planes from the regional indicators on. Tokens made of ASCII and these need no Unicode
+ * case handling, which keeps emoji sequences ("woman\u200d", "heart\ufe0f") on the fast path.
+ * (Deliberately conservative: circled and squared Latin letters, which are cased, are left out.)
+ */
+export function isCaseless(codePoint: number): boolean {
+  if (codePoint < 0x200b) return false;
+  if (codePoint <= 0x206f) return true;
+  if (codePoint < 0x20d0) return false;
+  if (codePoint <= 0x20ff) return true;
+  if (codePoint < 0x2190) return false;
+  if (codePoint <= 0x245f) return true;
+  if (codePoint < 0x2500) return false;
+  if (codePoint <= 0x2bff) return true;
+  if (codePoint < 0x3040) return false;
+  if (codePoint <= 0x30ff) return true;
+  if (codePoint < 0x4e00) return false;
+  if (codePoint <= 0x9fff) return true;
+  if (codePoint < 0xac00) return false;
+  if (codePoint <= 0xd7a3) return true;
+  if (codePoint < 0xfe00) return false;
+  if (codePoint <= 0xfe0f) return true;
+  return codePoint >= 0x1f1e6 && codePoint <= 0x1fbff;
+}
+
+/** A token's shape: KNOWN when its hash is valid and only ASCII letters in it have case. */
+export const KNOWN = 1;
+export const HAS_UPPER = 2;
+export const HAS_LOWER = 4;
+
 /** Work units (code units and tokens visited) of `tokenize` calls, for complexity tests. */
 export const tokenizeWork = { steps: 0 };
 
-/** Tokenises `text` into `out`: the reference's words_and_emoticons, as spans. */
-export function tokenize(text: string, emoji: ReadonlyMap<number, EmojiDescription>, out: Tokens): void {
-  expand(text, emoji, out);
-  split(out);
-  tokenizeWork.steps += text.length + out.length + out.count;
+// ASCII character classes: Python whitespace and string.punctuation.
+const SPACE = 1;
+const PUNCTUATION = 2;
+const ASCII_CLASS = new Uint8Array(128);
+for (let code = 0; code < 128; code++) {
+  if (isPythonSpace(code)) ASCII_CLASS[code] = SPACE;
+  else if (isAsciiPunctuation(code)) ASCII_CLASS[code] = PUNCTUATION;
 }
 
-/** Step 1: copies `text` into out.buffer with each known emoji replaced by its description. */
-function expand(text: string, emoji: ReadonlyMap<number, EmojiDescription>, out: Tokens): void {
+/**
+ * Tokenises `text` into `out`: the reference's words_and_emoticons, as spans. One pass does all
+ * three steps: it writes the replaced text into the buffer and cuts tokens as it goes.
+ */
+export function tokenize(text: string, emoji: ReadonlyMap<number, EmojiDescription>, out: Tokens): void {
   const length = text.length;
   let buffer = out.buffer;
   if (buffer.length < length) buffer = out.buffer = new Uint16Array(grow(buffer.length, length));
   let at = 0;
+  let count = 0;
   let exclamations = 0;
   let questions = 0;
+  // Start of the current token in the buffer, or -1 between tokens.
+  let tokenStart = -1;
+  // For the current token: the hash of its lower-cased units from the first non-punctuation one
+  // (`hash`), that hash as of the last non-punctuation unit (`coreHash`: the hash of the token once
+  // stripped), whether a non-punctuation unit was seen, and its shape.
+  let hash = HASH_SEED;
+  let coreHash = HASH_SEED;
+  let inCore = false;
+  let shape = 0;
+  // The reference inserts a space before a description unless the previous character is ' '.
   let previousSpace = true;
   for (let i = 0; i < length; i++) {
     const code = text.charCodeAt(i);
     if (code < 0x80) {
-      if (code === 33) exclamations++;
-      else if (code === 63) questions++;
-      buffer[at++] = code;
-      previousSpace = code === 32;
+      buffer[at] = code;
+      const kind = ASCII_CLASS[code];
+      if (kind === SPACE) {
+        if (tokenStart >= 0) {
+          count = addToken(out, count, tokenStart, at, coreHash, shape);
+          tokenStart = -1;
+        }
+        previousSpace = code === 32;
+      } else {
+        if (tokenStart < 0) {
+          tokenStart = at;
+          hash = HASH_SEED;
+          coreHash = HASH_SEED;
+          inCore = false;
+          shape = KNOWN;
+        }
+        if (kind === PUNCTUATION) {
+          if (code === 33) exclamations++;
+          else if (code === 63) questions++;
+          if (inCore) hash = hashStep(hash, code);
+        } else {
+          let lower = code;
+          if (code >= 65 && code <= 90) {
+            shape |= HAS_UPPER;
+            lower += 32;
+          } else if (code >= 97 && code <= 122) shape |= HAS_LOWER;
+          hash = hashStep(hash, lower);
+          coreHash = hash;
+          inCore = true;
+        }
+        previousSpace = false;
+      }
+      at++;
       continue;
     }
     let codePoint = code;
@@ -91,9 +189,34 @@ function expand(text: string, emoji: ReadonlyMap<number, EmojiDescription>, out:
       const next = text.charCodeAt(i + 1);
       if (next >= 0xdc00 && next <= 0xdfff) codePoint = ((code - 0xd800) << 10) + (next - 0xdc00) + 0x10000;
     }
-    const description = emoji.get(codePoint);
     const width = codePoint > 0xffff ? 2 : 1;
+    const description = emoji.get(codePoint);
     if (description === undefined) {
+      // Every Python whitespace code point is in the BMP.
+      if (width === 1 && isPythonSpace(code)) {
+        if (tokenStart >= 0) {
+          count = addToken(out, count, tokenStart, at, coreHash, shape);
+          tokenStart = -1;
+        }
+      } else {
+        if (tokenStart < 0) {
+          tokenStart = at;
+          hash = HASH_SEED;
+          coreHash = HASH_SEED;
+          inCore = false;
+          shape = KNOWN;
+        }
+        if (shape !== 0 && isCaseless(codePoint)) {
+          // Unchanged by lower() and not cased: hashed as it is.
+          hash = hashStep(hash, code);
+          if (width === 2) hash = hashStep(hash, text.charCodeAt(i + 1));
+          coreHash = hash;
+          inCore = true;
+        } else {
+          // Python's Unicode lower() and isupper(): left to the scorer.
+          shape = 0;
+        }
+      }
       buffer[at++] = code;
       if (width === 2) buffer[at++] = text.charCodeAt(i + 1);
       previousSpace = false;
@@ -106,8 +229,23 @@ function expand(text: string, emoji: ReadonlyMap<number, EmojiDescription>, out:
         larger.set(buffer.subarray(0, at));
         buffer = out.buffer = larger;
       }
+      // The inserted space (or the space before the emoji) ends the current token.
+      if (tokenStart >= 0) {
+        count = addToken(out, count, tokenStart, at, coreHash, shape);
+        tokenStart = -1;
+      }
       if (!previousSpace) buffer[at++] = 32;
       buffer.set(units, at);
+      const words = description.words;
+      const last = words.length - 2;
+      for (let w = 0; w < last; w += 2)
+        count = addToken(out, count, at + words[w]!, at + words[w + 1]!, 0, 0);
+      if (last >= 0) {
+        if (description.openEnded) {
+          tokenStart = at + words[last]!;
+          shape = 0;
+        } else count = addToken(out, count, at + words[last]!, at + words[last + 1]!, 0, 0);
+      }
       at += units.length;
       exclamations += description.exclamations;
       questions += description.questions;
@@ -115,65 +253,64 @@ function expand(text: string, emoji: ReadonlyMap<number, EmojiDescription>, out:
     }
     i += width - 1;
   }
+  if (tokenStart >= 0) count = addToken(out, count, tokenStart, at, coreHash, shape);
   out.length = at;
+  out.count = count;
   out.exclamations = exclamations;
   out.questions = questions;
-}
-
-// ASCII character classes for the split: Python whitespace and string.punctuation.
-const SPACE = 1;
-const PUNCTUATION = 2;
-const ASCII_CLASS = new Uint8Array(128);
-for (let code = 0; code < 128; code++) {
-  if (isPythonSpace(code)) ASCII_CLASS[code] = SPACE;
-  else if (isAsciiPunctuation(code)) ASCII_CLASS[code] = PUNCTUATION;
-}
-
-/** Steps 2 and 3: whitespace-separated spans of out.buffer, punctuation-stripped. */
-function split(out: Tokens): void {
-  const buffer = out.buffer;
-  const length = out.length;
-  let count = 0;
-  let start = -1;
-  for (let i = 0; i < length; i++) {
-    const unit = buffer[i]!;
-    // Every Python whitespace code point is in the BMP, so code units can be tested one by one.
-    const space = unit < 128 ? ASCII_CLASS[unit] === SPACE : unit >= 0x85 && isPythonSpace(unit);
-    if (!space) {
-      if (start < 0) start = i;
-    } else if (start >= 0) {
-      count = addToken(out, count, start, i);
-      start = -1;
-    }
-  }
-  if (start >= 0) count = addToken(out, count, start, length);
-  out.count = count;
+  tokenizeWork.steps += length + at + count;
 }
 
 /**
  * Adds buffer[start, end) as token `count` after `token.strip(string.punctuation)`, unless that
  * leaves two code points or fewer: then the token was likely an emoticon and stays whole.
  */
-function addToken(out: Tokens, count: number, start: number, end: number): number {
-  if (count === out.starts.length) {
-    const starts = new Int32Array(count * 2);
-    starts.set(out.starts);
-    out.starts = starts;
-    const ends = new Int32Array(count * 2);
-    ends.set(out.ends);
-    out.ends = ends;
-  }
+function addToken(
+  out: Tokens,
+  count: number,
+  start: number,
+  end: number,
+  hash: number,
+  shape: number,
+): number {
+  if (count === out.starts.length) growTokens(out);
   const buffer = out.buffer;
   let from = start;
   let to = end;
   while (from < to && isPunctuationUnit(buffer[from]!)) from++;
   while (to > from && isPunctuationUnit(buffer[to - 1]!)) to--;
   const kept = to - from;
-  // Two code points take at most four UTF-16 units.
-  const strip = kept !== end - start && kept > 2 && (kept > 4 || codePoints(buffer, from, to) > 2);
-  out.starts[count] = strip ? from : start;
-  out.ends[count] = strip ? to : end;
+  if (kept === end - start) {
+    out.starts[count] = start;
+    out.ends[count] = end;
+  } else if (kept > 2 && (kept > 4 || codePoints(buffer, from, to) > 2)) {
+    out.starts[count] = from;
+    out.ends[count] = to;
+  } else {
+    // Kept whole with its punctuation: the hash of the stripped core does not apply.
+    out.starts[count] = start;
+    out.ends[count] = end;
+    shape = 0;
+  }
+  out.hashes[count] = hash;
+  out.shapes[count] = shape;
   return count + 1;
+}
+
+function growTokens(out: Tokens): void {
+  const size = out.starts.length * 2;
+  const starts = new Int32Array(size);
+  starts.set(out.starts);
+  out.starts = starts;
+  const ends = new Int32Array(size);
+  ends.set(out.ends);
+  out.ends = ends;
+  const hashes = new Int32Array(size);
+  hashes.set(out.hashes);
+  out.hashes = hashes;
+  const shapes = new Uint8Array(size);
+  shapes.set(out.shapes);
+  out.shapes = shapes;
 }
 
 function isPunctuationUnit(unit: number): boolean {

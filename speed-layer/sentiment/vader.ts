@@ -19,6 +19,10 @@ import {
   createTokens,
   describeEmoji,
   type EmojiDescription,
+  HAS_LOWER,
+  HAS_UPPER,
+  isCaseless,
+  KNOWN,
   type Tokens,
   tokenize,
   unitsToString,
@@ -79,9 +83,10 @@ export class VaderScorer {
 
   // Scratch, reused between calls and grown as needed.
   private readonly tokens: Tokens = createTokens();
-  /** Lower-case text of non-ASCII tokens (ASCII tokens are read from the buffer). */
-  private nonAsciiLowers: string[] = [];
-  private ascii = new Uint8Array(64);
+  /** Python lower() of the tokens that need Unicode case handling (the others are read from the buffer). */
+  private unicodeLowers: string[] = [];
+  /** 1 when only ASCII letters in the token have case: its lower-case form is the buffer's, ASCII-lowered. */
+  private plain = new Uint8Array(64);
   private tokenIds = new Int32Array(64);
   private upper = new Uint8Array(64);
   /** Lexicon valence per token, NaN when the token is not in the lexicon. */
@@ -130,79 +135,94 @@ export class VaderScorer {
     const n = tokens.count;
     if (n === 0) return { compound: 0, pos: 0, neu: 0, neg: 0 };
     this.ensureCapacity(n);
-    const buffer = tokens.buffer;
-    const starts = tokens.starts;
-    const ends = tokens.ends;
-    const ids = this.tokenIds;
-    const upper = this.upper;
-    const ascii = this.ascii;
-    const valences = this.valences;
-    const table = this.ids;
-
-    let upperCount = 0;
-    let butIndex = -1;
-    for (let i = 0; i < n; i++) {
-      const start = starts[i]!;
-      const end = ends[i]!;
-      // One pass: hash of the lower-cased units, case flags, and whether it is all ASCII.
-      let hash = HASH_SEED;
-      let hasUpper = false;
-      let hasLower = false;
-      let isAscii = true;
-      for (let k = start; k < end; k++) {
-        let unit = buffer[k]!;
-        if (unit >= 0x80) {
-          isAscii = false;
-          break;
-        }
-        if (unit >= 65 && unit <= 90) {
-          hasUpper = true;
-          unit += 32;
-        } else if (unit >= 97 && unit <= 122) hasLower = true;
-        hash = hashStep(hash, unit);
-      }
-      let id: number;
-      let isUpper: boolean;
-      if (isAscii) {
-        id = table.getAsciiSpan(buffer, start, end, hash);
-        isUpper = hasUpper && !hasLower;
-        ascii[i] = 1;
-      } else {
-        // Python's str.lower() and str.isupper() on the token, with full Unicode semantics.
-        const word = unitsToString(buffer, start, end);
-        const lower = pythonLower(word);
-        this.nonAsciiLowers[i] = lower;
-        id = table.get(lower);
-        isUpper = isPythonUpper(word);
-        ascii[i] = 0;
-      }
-      ids[i] = id;
-      upper[i] = isUpper ? 1 : 0;
-      if (isUpper) upperCount++;
-      valences[i] = this.wordValence[id]!;
-      if (id === BUT && butIndex < 0) butIndex = i;
-    }
+    const upperCount = this.identify(n);
     // Some, but not all, tokens are ALL CAPS.
     const capDifferential = upperCount > 0 && upperCount < n;
-
     const sentiments = this.sentiments;
+    let butIndex = -1;
+    const ids = this.tokenIds;
     for (let i = 0; i < n; i++) {
       const id = ids[i]!;
+      if (id === BUT && butIndex < 0) butIndex = i;
       if (this.wordBooster[id] !== 0 || (id === KIND && i < n - 1 && ids[i + 1] === OF)) {
         sentiments[i] = 0;
         continue;
       }
-      sentiments[i] = Number.isNaN(valences[i]!) ? 0 : this.valence(i, n, capDifferential);
+      sentiments[i] = Number.isNaN(this.valences[i]!) ? 0 : this.valence(i, n, capDifferential);
     }
-
     if (butIndex >= 0) applyButShift(sentiments, n, butIndex);
     return this.summarise(sentiments, n, tokens);
+  }
+
+  /**
+   * Fills word id, ALL-CAPS flag, ASCII flag and lexicon valence of tokens [0, n); returns how many
+   * are ALL CAPS.
+   */
+  private identify(n: number): number {
+    const { buffer, starts, ends, hashes, shapes } = this.tokens;
+    const ids = this.tokenIds;
+    const upper = this.upper;
+    const plain = this.plain;
+    const valences = this.valences;
+    const table = this.ids;
+    const wordValence = this.wordValence;
+    let upperCount = 0;
+    for (let i = 0; i < n; i++) {
+      const start = starts[i]!;
+      const end = ends[i]!;
+      let shape = shapes[i]!;
+      let hash = hashes[i]!;
+      if ((shape & KNOWN) === 0) {
+        // The tokenizer could not tell: find out whether it is all ASCII, with hash and case.
+        hash = HASH_SEED;
+        shape = KNOWN;
+        for (let k = start; k < end; k++) {
+          let unit = buffer[k]!;
+          if (unit >= 0x80) {
+            const codePoint = codePointAt(buffer, k, end);
+            if (!isCaseless(codePoint)) {
+              shape = 0;
+              break;
+            }
+            hash = hashStep(hash, unit);
+            if (codePoint > 0xffff) hash = hashStep(hash, buffer[++k]!);
+            continue;
+          }
+          if (unit >= 65 && unit <= 90) {
+            shape |= HAS_UPPER;
+            unit += 32;
+          } else if (unit >= 97 && unit <= 122) shape |= HAS_LOWER;
+          hash = hashStep(hash, unit);
+        }
+      }
+      const plainCase = shape !== 0;
+      let id: number;
+      let isUpper: boolean;
+      if (plainCase) {
+        id = table.getLowerCaseSpan(buffer, start, end, hash);
+        isUpper = (shape & HAS_UPPER) !== 0 && (shape & HAS_LOWER) === 0;
+        plain[i] = 1;
+      } else {
+        // Python's str.lower() and str.isupper() on the token, with full Unicode semantics.
+        const word = unitsToString(buffer, start, end);
+        const lower = pythonLower(word);
+        this.unicodeLowers[i] = lower;
+        id = table.get(lower);
+        isUpper = isPythonUpper(word);
+        plain[i] = 0;
+      }
+      ids[i] = id;
+      upper[i] = isUpper ? 1 : 0;
+      if (isUpper) upperCount++;
+      valences[i] = wordValence[id]!;
+    }
+    return upperCount;
   }
 
   /** The reference's `negated` for the single token at j: a negation word, or any word with "n't". */
   private isNegated(j: number): boolean {
     if ((this.wordFlags[this.tokenIds[j]!]! & IS_NEGATION) !== 0) return true;
-    if (this.ascii[j] === 0) return this.nonAsciiLowers[j]!.includes("n't");
+    if (this.plain[j] === 0) return this.unicodeLowers[j]!.includes("n't");
     const buffer = this.tokens.buffer;
     const end = this.tokens.ends[j]! - 2;
     for (let k = this.tokens.starts[j]!; k < end; k++) {
@@ -375,7 +395,7 @@ export class VaderScorer {
     while (size < n) size *= 2;
     this.tokenIds = new Int32Array(size);
     this.upper = new Uint8Array(size);
-    this.ascii = new Uint8Array(size);
+    this.plain = new Uint8Array(size);
     this.valences = new Float64Array(size);
     this.sentiments = new Float64Array(size);
   }
@@ -387,6 +407,16 @@ function punctuationEmphasis(exclamations: number, questions: number): number {
   let qm = 0;
   if (questions > 1) qm = questions <= 3 ? questions * 0.18 : 0.96;
   return ep + qm;
+}
+
+/** The code point starting at buffer[k] (a lone surrogate stands for itself). */
+function codePointAt(buffer: Uint16Array, k: number, end: number): number {
+  const unit = buffer[k]!;
+  if (unit >= 0xd800 && unit <= 0xdbff && k + 1 < end) {
+    const next = buffer[k + 1]!;
+    if (next >= 0xdc00 && next <= 0xdfff) return ((unit - 0xd800) << 10) + (next - 0xdc00) + 0x10000;
+  }
+  return unit;
 }
 
 let defaultScorer: VaderScorer | undefined;

@@ -19,11 +19,16 @@ function hashString(word: string): number {
   return hash;
 }
 
+/** Slot layout in the table: four int32s per slot, so that one probe touches one cache line. */
+const ID = 0;
+const HASH = 1;
+const OFFSET = 2;
+const LENGTH = 3;
+const STRIDE = 4;
+
 export class WordTable {
-  /** Per slot: id (0 = empty), and the word's offset and length in the pool. */
-  private ids: Int32Array;
-  private offsets: Int32Array;
-  private lengths: Int32Array;
+  /** Per slot: id (0 = empty), hash, and the word's offset and length in the pool. */
+  private slots: Int32Array;
   private mask: number;
   private size = 0;
   private pool = new Uint16Array(1024);
@@ -32,19 +37,21 @@ export class WordTable {
   constructor(expected: number) {
     let capacity = 16;
     while (capacity < expected * 2) capacity *= 2;
-    this.ids = new Int32Array(capacity);
-    this.offsets = new Int32Array(capacity);
-    this.lengths = new Int32Array(capacity);
+    this.slots = new Int32Array(capacity * STRIDE);
     this.mask = capacity - 1;
   }
 
   /** The id of `word`, or 0. */
   get(word: string): number {
-    let slot = hashString(word) & this.mask;
+    const hash = hashString(word);
+    const slots = this.slots;
+    let slot = hash & this.mask;
     while (true) {
-      const id = this.ids[slot]!;
+      const base = slot * STRIDE;
+      const id = slots[base + ID]!;
       if (id === 0) return 0;
-      if (this.lengths[slot] === word.length && this.poolEquals(slot, word)) return id;
+      if (slots[base + HASH] === hash && slots[base + LENGTH] === word.length && this.poolEquals(base, word))
+        return id;
       slot = (slot + 1) & this.mask;
     }
   }
@@ -53,7 +60,7 @@ export class WordTable {
   add(word: string, id: number): number {
     const existing = this.get(word);
     if (existing !== 0) return existing;
-    if ((this.size + 1) * 2 > this.ids.length) this.grow();
+    if ((this.size + 1) * 2 > this.mask + 1) this.grow();
     if (this.poolLength + word.length > this.pool.length) {
       const pool = new Uint16Array(Math.max(this.pool.length * 2, this.poolLength + word.length));
       pool.set(this.pool);
@@ -67,18 +74,20 @@ export class WordTable {
   }
 
   /**
-   * The id of the ASCII word buffer[start, end) lower-cased, given its hash (of the lower-case
-   * units), or 0.
+   * The id of the word buffer[start, end) with its ASCII letters lower-cased, given its hash (of
+   * those units), or 0.
    */
-  getAsciiSpan(buffer: Uint16Array, start: number, end: number, hash: number): number {
+  getLowerCaseSpan(buffer: Uint16Array, start: number, end: number, hash: number): number {
     const length = end - start;
     const pool = this.pool;
+    const slots = this.slots;
     let slot = hash & this.mask;
     while (true) {
-      const id = this.ids[slot]!;
+      const base = slot * STRIDE;
+      const id = slots[base + ID]!;
       if (id === 0) return 0;
-      if (this.lengths[slot] === length) {
-        const offset = this.offsets[slot]!;
+      if (slots[base + HASH] === hash && slots[base + LENGTH] === length) {
+        const offset = slots[base + OFFSET]!;
         let k = 0;
         for (; k < length; k++) {
           let unit = buffer[start + k]!;
@@ -91,34 +100,32 @@ export class WordTable {
     }
   }
 
-  private poolEquals(slot: number, word: string): boolean {
-    const offset = this.offsets[slot]!;
+  private poolEquals(base: number, word: string): boolean {
+    const offset = this.slots[base + OFFSET]!;
     for (let k = 0; k < word.length; k++) if (this.pool[offset + k] !== word.charCodeAt(k)) return false;
     return true;
   }
 
   private place(hash: number, id: number, offset: number, length: number): void {
+    const slots = this.slots;
     let slot = hash & this.mask;
-    while (this.ids[slot] !== 0) slot = (slot + 1) & this.mask;
-    this.ids[slot] = id;
-    this.offsets[slot] = offset;
-    this.lengths[slot] = length;
+    while (slots[slot * STRIDE + ID] !== 0) slot = (slot + 1) & this.mask;
+    const base = slot * STRIDE;
+    slots[base + ID] = id;
+    slots[base + HASH] = hash;
+    slots[base + OFFSET] = offset;
+    slots[base + LENGTH] = length;
     this.size++;
   }
 
   private grow(): void {
-    const { ids, offsets, lengths } = this;
-    const capacity = ids.length * 2;
-    this.ids = new Int32Array(capacity);
-    this.offsets = new Int32Array(capacity);
-    this.lengths = new Int32Array(capacity);
-    this.mask = capacity - 1;
+    const old = this.slots;
+    this.slots = new Int32Array(old.length * 2);
+    this.mask = (old.length * 2) / STRIDE - 1;
     this.size = 0;
-    for (let slot = 0; slot < ids.length; slot++) {
-      if (ids[slot] === 0) continue;
-      let hash = HASH_SEED;
-      for (let k = 0; k < lengths[slot]!; k++) hash = hashStep(hash, this.pool[offsets[slot]! + k]!);
-      this.place(hash, ids[slot]!, offsets[slot]!, lengths[slot]!);
+    for (let base = 0; base < old.length; base += STRIDE) {
+      if (old[base + ID] === 0) continue;
+      this.place(old[base + HASH]!, old[base + ID]!, old[base + OFFSET]!, old[base + LENGTH]!);
     }
   }
 }
