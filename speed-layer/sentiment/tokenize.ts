@@ -46,6 +46,48 @@ export function describeEmoji(description: string): EmojiDescription {
   return { units, words: Int32Array.from(words), openEnded: wordStart >= 0, exclamations, questions };
 }
 
+/** Finds the description of a code point, if it is an emoji of the lexicon. */
+export interface EmojiLookup {
+  get(codePoint: number): EmojiDescription | undefined;
+}
+
+/**
+ * Emoji descriptions in two dense arrays (one per plane) indexed by code point: the tokenizer asks
+ * for every non-ASCII code point, and an array read is cheaper than a hash lookup.
+ */
+export class EmojiTable implements EmojiLookup {
+  private readonly bmp: (EmojiDescription | undefined)[];
+  private readonly bmpFrom: number;
+  private readonly astral: (EmojiDescription | undefined)[];
+  private readonly astralFrom: number;
+
+  constructor(descriptions: ReadonlyMap<number, EmojiDescription>) {
+    const codePoints = [...descriptions.keys()];
+    const bmp = codePoints.filter((c) => c <= 0xffff);
+    const astral = codePoints.filter((c) => c > 0xffff);
+    this.bmpFrom = bmp.length > 0 ? Math.min(...bmp) : 0;
+    this.astralFrom = astral.length > 0 ? Math.min(...astral) : 0x10000;
+    const dense = (from: number, points: number[]) => {
+      const table = new Array<EmojiDescription | undefined>(
+        points.length > 0 ? Math.max(...points) - from + 1 : 0,
+      ).fill(undefined);
+      for (const c of points) table[c - from] = descriptions.get(c);
+      return table;
+    };
+    this.bmp = dense(this.bmpFrom, bmp);
+    this.astral = dense(this.astralFrom, astral);
+  }
+
+  get(codePoint: number): EmojiDescription | undefined {
+    if (codePoint > 0xffff) {
+      const index = codePoint - this.astralFrom;
+      return index >= 0 && index < this.astral.length ? this.astral[index] : undefined;
+    }
+    const index = codePoint - this.bmpFrom;
+    return index >= 0 && index < this.bmp.length ? this.bmp[index] : undefined;
+  }
+}
+
 /** Reusable output of `tokenize`: token k is buffer[starts[k], ends[k]) for k < count. */
 export interface Tokens {
   /** The text after emoji replacement, in UTF-16 code units; buffer[0, length) is valid. */
@@ -127,7 +169,7 @@ for (let code = 0; code < 128; code++) {
  * Tokenises `text` into `out`: the reference's words_and_emoticons, as spans. One pass does all
  * three steps: it writes the replaced text into the buffer and cuts tokens as it goes.
  */
-export function tokenize(text: string, emoji: ReadonlyMap<number, EmojiDescription>, out: Tokens): void {
+export function tokenize(text: string, emoji: EmojiLookup, out: Tokens): void {
   const length = text.length;
   let buffer = out.buffer;
   if (buffer.length < length) buffer = out.buffer = new Uint16Array(grow(buffer.length, length));
@@ -235,7 +277,8 @@ export function tokenize(text: string, emoji: ReadonlyMap<number, EmojiDescripti
         tokenStart = -1;
       }
       if (!previousSpace) buffer[at++] = 32;
-      buffer.set(units, at);
+      // Descriptions are short: a loop beats TypedArray.set's call overhead.
+      for (let u = 0; u < units.length; u++) buffer[at + u] = units[u]!;
       const words = description.words;
       const last = words.length - 2;
       for (let w = 0; w < last; w += 2)

@@ -19,6 +19,7 @@ import {
   createTokens,
   describeEmoji,
   type EmojiDescription,
+  EmojiTable,
   HAS_LOWER,
   HAS_UPPER,
   isCaseless,
@@ -72,7 +73,7 @@ const STARTS_PHRASE = 2;
 type Phrase = readonly [ids: readonly number[], value: number];
 
 export class VaderScorer {
-  private readonly emoji: ReadonlyMap<number, EmojiDescription>;
+  private readonly emoji: EmojiTable;
   private readonly ids = new WordTable(8192);
   /** Per word id: lexicon valence (NaN when not in the lexicon), booster scalar (0 if none), flags. */
   private readonly wordValence: Float64Array;
@@ -96,7 +97,7 @@ export class VaderScorer {
   constructor(lexicons: VaderLexicons) {
     const emoji = new Map<number, EmojiDescription>();
     for (const [codePoint, description] of lexicons.emoji) emoji.set(codePoint, describeEmoji(description));
-    this.emoji = emoji;
+    this.emoji = new EmojiTable(emoji);
     const valence: number[] = [Number.NaN];
     const booster: number[] = [0];
     const flags: number[] = [0];
