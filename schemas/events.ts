@@ -66,6 +66,8 @@ export interface PriceTick {
   volume: number;
 }
 
+type Validator = ReturnType<typeof Compile<TSchema>>;
+
 const checkTweet = Compile(TweetMessageSchema);
 const checkTick = Compile(PriceTickMessageSchema);
 
@@ -175,18 +177,26 @@ function finite(field: string, value: number): Rejection | undefined {
   return Number.isFinite(value) ? undefined : { field, reason: `must be a finite number (got ${value})` };
 }
 
-/** Validates a tweet message (bytes, JSON text or a parsed object). */
-export function decodeTweet(input: Uint8Array | string | object): Validated<Tweet> {
+/** Parses the input and checks it against a message schema: the common first step of decoding. */
+function decodeStructure<T>(
+  input: Uint8Array | string | object,
+  validator: Validator,
+  schema: TSchema,
+): Validated<T> {
   const parsed = decodeWith(input);
   if (!parsed.ok) return parsed;
   const m = parsed.value;
-  if (!checkTweet.Check(m)) {
-    return {
-      ok: false,
-      rejection: firstRejection([...checkTweet.Errors(m)] as SchemaError[], m, TweetMessageSchema),
-    };
+  if (!validator.Check(m)) {
+    return { ok: false, rejection: firstRejection([...validator.Errors(m)] as SchemaError[], m, schema) };
   }
-  const message = m as TweetMessage;
+  return { ok: true, value: m as T };
+}
+
+/** Validates a tweet message (bytes, JSON text or a parsed object). */
+export function decodeTweet(input: Uint8Array | string | object): Validated<Tweet> {
+  const structure = decodeStructure<TweetMessage>(input, checkTweet, TweetMessageSchema);
+  if (!structure.ok) return structure;
+  const message = structure.value;
   if (message.text.trim().length === 0) return reject('text', 'must not be empty');
   const time = eventTime('created_at', message.created_at);
   if (!time.ok) return time;
@@ -203,16 +213,9 @@ export function decodeTweet(input: Uint8Array | string | object): Validated<Twee
 
 /** Validates a price tick message (bytes, JSON text or a parsed object). */
 export function decodePriceTick(input: Uint8Array | string | object): Validated<PriceTick> {
-  const parsed = decodeWith(input);
-  if (!parsed.ok) return parsed;
-  const m = parsed.value;
-  if (!checkTick.Check(m)) {
-    return {
-      ok: false,
-      rejection: firstRejection([...checkTick.Errors(m)] as SchemaError[], m, PriceTickMessageSchema),
-    };
-  }
-  const t = m as PriceTickMessage;
+  const structure = decodeStructure<PriceTickMessage>(input, checkTick, PriceTickMessageSchema);
+  if (!structure.ok) return structure;
+  const t = structure.value;
   for (const field of ['open_price', 'high_price', 'low_price', 'close_price', 'volume'] as const) {
     const bad = finite(field, t[field]);
     if (bad) return { ok: false, rejection: bad };
