@@ -58,6 +58,9 @@ EDGE_CASES = [
     "advanced " + "x " * 14, "good " + "x " * 30,
     # ALL CAPS rules
     "GOOD", "GOOD BAD", "GOOD bad", "HAPPY day", "I LOVE $AAPL", "ΑΒΓ good", "É good", "GREAT É",
+    # Unicode case: Python's lower() and isupper() beyond ASCII
+    "ΣΟΦΟΣ good", "İyi GOOD", "\u212a good", "ﬁne GOOD", "𝐆𝐎𝐎𝐃 bad", "ＧＯＯＤ bad", "ǅ GOOD", "Ⓐ GOOD",
+    "🄰 GOOD", "straße GOOD", "ÉTÉ good", "good\u0301 GOOD", "CAN\u2019T good", "ISN'T GOOD",
     # whitespace and empty
     "", " ", "   ", "\t", "\u3000", "\u00a0good\u00a0", "good\u2028bad", "good\u200bbad", "good\u000bbad",
     "good\u001cbad", "good\u0085bad", "good\u2003 \u2003bad",
