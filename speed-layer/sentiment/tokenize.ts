@@ -8,9 +8,10 @@
  * 3. each token loses its leading and trailing ASCII punctuation, unless that leaves two code
  *    points or fewer (so ":)" and "(:" survive as emoticons, "(good)" becomes "good").
  *
- * Tokens are spans of the buffer, not strings: scoring hashes and compares code units in place, so a
- * text costs no allocation beyond the buffer growing to the longest text seen. The "!" and "?" of
- * the text after replacement (two emoji names contain "!") are counted for punctuation emphasis.
+ * One pass does all three. Tokens are spans of the buffer, not strings: each token is hashed (its
+ * stripped, lower-cased form) as it is cut, and scoring compares code units in place, so a text
+ * costs no allocation beyond the buffer growing to the longest text seen. The "!" and "?" of the
+ * text after replacement (two emoji names contain "!") are counted for punctuation emphasis.
  */
 import { isAsciiPunctuation, isPythonSpace } from './python-text.js';
 import { HASH_SEED, hashStep } from './word-table.js';
