@@ -319,7 +319,7 @@ export class KafkaEventLog implements EventLog {
 type Stream = MessagesStream<Buffer, Buffer, Buffer, Buffer>;
 
 class KafkaLogConsumer implements LogConsumer {
-  private readonly client: Consumer;
+  private client: Consumer;
   private stream: Stream | undefined;
   /** Per owned partition, the offset of the next message to hand out. */
   private positions = new Map<string, number>();
@@ -330,23 +330,32 @@ class KafkaLogConsumer implements LogConsumer {
 
   constructor(
     private readonly logOptions: KafkaEventLog['options'],
-    base: ReturnType<KafkaEventLog['baseOptions']>,
+    private readonly base: ReturnType<KafkaEventLog['baseOptions']>,
     private readonly options: ConsumerOptions,
     private readonly onClose: () => void,
   ) {
-    this.client = new Consumer({
-      ...base,
-      groupId: options.groupId,
+    this.client = this.createClient();
+  }
+
+  private createClient(): Consumer {
+    const client = new Consumer({
+      ...this.base,
+      groupId: this.options.groupId,
       autocommit: false,
-      sessionTimeout: logOptions.sessionTimeoutMs,
-      rebalanceTimeout: Math.max(logOptions.sessionTimeoutMs, 15_000),
-      heartbeatInterval: logOptions.heartbeatIntervalMs,
+      sessionTimeout: this.logOptions.sessionTimeoutMs,
+      rebalanceTimeout: Math.max(this.logOptions.sessionTimeoutMs, 15_000),
+      heartbeatInterval: this.logOptions.heartbeatIntervalMs,
       // Fetch long-polls no longer than this: it bounds how late `close` and rebalances are.
       maxWaitTime: 500,
-      highWaterMark: logOptions.consumerBuffer,
+      highWaterMark: this.logOptions.consumerBuffer,
     });
-    this.client.on('error', (error: unknown) => this.fail(error));
-    this.client.on('consumer:group:join', () => this.onAssignment());
+    client.on('error', (error: unknown) => {
+      if (client === this.client) this.fail(error);
+    });
+    client.on('consumer:group:join', () => {
+      if (client === this.client) this.onAssignment();
+    });
+    return client;
   }
 
   async start(): Promise<void> {
@@ -399,7 +408,8 @@ class KafkaLogConsumer implements LogConsumer {
     const deadline = Date.now() + (options.maxWaitMs ?? 1000);
     for (;;) {
       if (this.closed) return [];
-      if (this.failure) await this.restart();
+      if (this.failure) this.reportFailure();
+      if (!this.stream) await this.rejoin();
       const batch = this.take(max);
       if (batch.length > 0) return batch;
       const left = deadline - Date.now();
@@ -416,25 +426,35 @@ class KafkaLogConsumer implements LogConsumer {
   }
 
   /**
-   * After a failure (broker lost, group error), report it once and start over from the committed
-   * offsets on the next poll: nothing uncommitted is skipped.
+   * After a failure (broker lost, group error): tear the client down and report the failure once;
+   * the next poll joins again with a new client and reads on from the committed offsets, so
+   * nothing uncommitted is skipped. A client that lived through a broker restart can keep a stale
+   * group state and fetch nothing (seen with 1.35), hence a new client rather than a new stream.
    */
-  private async restart(): Promise<void> {
+  private reportFailure(): never {
     const failure = this.failure as Error;
+    this.failure = undefined;
     const old = this.stream;
     this.stream = undefined;
-    this.failure = undefined;
     this.positions.clear();
+    this.owned.clear();
     if (old) {
       old.removeAllListeners('readable');
       old.destroy();
-      throw failure;
     }
+    const stale = this.client;
+    const close = stale.close.bind(stale) as (force?: boolean) => Promise<void>;
+    void close(true).catch(() => undefined);
+    this.client = this.createClient();
+    throw failure;
+  }
+
+  private async rejoin(): Promise<void> {
     try {
       await this.start();
     } catch (error) {
       this.failure = unavailable('rejoin consumer group', error);
-      throw this.failure;
+      this.reportFailure();
     }
   }
 
