@@ -367,7 +367,10 @@ class KafkaLogConsumer implements LogConsumer {
     })) as Stream;
     this.stream = stream;
     this.onAssignment();
-    stream.on('error', (error) => this.fail(error));
+    // A stream torn down after a failure may still report; only the current one counts.
+    stream.on('error', (error) => {
+      if (stream === this.stream) this.fail(error);
+    });
     // Paused mode: a 'readable' listener lets the stream fetch until its buffer is full.
     stream.on('readable', () => this.notify());
     stream.on('end', () => this.notify());
@@ -482,8 +485,9 @@ class KafkaLogConsumer implements LogConsumer {
     if (this.closed) throw new Error('consumer is closed');
     for (const { offset } of offsets)
       if (!Number.isSafeInteger(offset) || offset < 0) throw new Error(`invalid offset ${offset}`);
-    // A partition that moved to another member is that member's to commit: committing it here
-    // could move its offset backwards.
+    // A partition that moved to another member (or was dropped after a failure) is its new
+    // owner's to commit: committing it here could move that owner's offset backwards. Skipping it
+    // loses nothing: the new owner re-reads from the last commit (at-least-once).
     const mine = offsets.filter((o) => this.owned.has(tpId(o.topic, o.partition)));
     if (mine.length === 0) return;
     try {
