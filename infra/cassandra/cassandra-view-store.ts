@@ -62,8 +62,8 @@ const RANGE_OPERATORS: [keyof ClusteringRange, string][] = [
   ['lte', '<='],
 ];
 
-/** Code value → CQL value. */
-function toCql(kind: LogicalKind, value: unknown): unknown {
+/** Code value → CQL value; undefined stays undefined (sent as unset). */
+export function toCql(kind: LogicalKind, value: unknown): unknown {
   if (value === undefined || value === null) return value;
   switch (kind) {
     case 'timestamp':
@@ -77,8 +77,8 @@ function toCql(kind: LogicalKind, value: unknown): unknown {
   }
 }
 
-/** CQL value → code value. */
-function fromCql(kind: LogicalKind, value: unknown): unknown {
+/** CQL value → code value; null (no value) becomes undefined. */
+export function fromCql(kind: LogicalKind, value: unknown): unknown {
   if (value === null || value === undefined) return undefined;
   switch (kind) {
     case 'timestamp':

@@ -103,6 +103,9 @@ export class KafkaEventLog implements EventLog {
     this.admin = new Admin(base);
     this.producer = new Producer({
       ...this.baseOptions('producer'),
+      // An idempotent producer given 0 or 1 retries silently retries forever (1.35 turns them
+      // into Number.MAX_SAFE_INTEGER): a produce to a lost broker would hang instead of failing.
+      retries: Math.max(2, this.options.retries),
       idempotent: true,
       acks: -1,
       compression: this.options.compression,
