@@ -8,7 +8,9 @@
  * other (vitest runs the tests of a file sequentially) and each ends with its server up.
  */
 import { randomUUID } from 'node:crypto';
+import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
+import { openBackends } from '../../infra/backends.js';
 import { CassandraViewStore } from '../../infra/cassandra/cassandra-view-store.js';
 import { loadConfig } from '../../infra/config.js';
 import { nextOffsets } from '../../infra/kafka/event-log.js';
@@ -66,6 +68,26 @@ afterAll(async () => {
   // Leave every server running for the other test files, even after a failure.
   if (stopped.size > 0) await up([...stopped]);
 }, RESTART_TIMEOUT);
+
+describe('start-up on real servers', () => {
+  it('opens every backend real from the environment and creates the topics, tables and bucket', async () => {
+    const backends = await openBackends(config, pino({ level: 'silent' }));
+    try {
+      expect(backends.kinds).toEqual({ eventLog: 'kafka', viewStore: 'cassandra', objectStore: 's3' });
+      const ends = await backends.eventLog.endOffsets('tweets');
+      expect(ends.size).toBeGreaterThan(0);
+      expect((await backends.eventLog.endOffsets('stock-prices.dlq')).size).toBeGreaterThan(0);
+      expect(
+        await backends.viewStore.query(TABLES.marketData.name, {
+          partition: { symbol: 'NONE', day: '2024-05-01' },
+        }),
+      ).toEqual([]);
+      expect(backends.objectStore.locate('gold/x.parquet')).toMatch(/^s3:\/\//);
+    } finally {
+      await backends.close();
+    }
+  });
+});
 
 describe('failover: kafka restart', () => {
   it(
