@@ -14,6 +14,14 @@
  * and drop what we already handed out, and drop buffered messages of partitions we lost, so a
  * rebalance neither loses nor repeats the caller's progress (except uncommitted messages of a
  * partition that moved, which the new owner re-reads: at-least-once).
+ *
+ * Failures: every operation that does not complete rejects with a retryable
+ * BackendUnavailableError (caller errors such as a bad argument are passed through). A consumer
+ * whose broker went away reports it once from `poll`, then rejoins with a new client on the next
+ * poll; that poll can outlast `maxWaitMs` by up to the session timeout (10 s), the time the group
+ * waits for the lost member. Known limit: when a commit meets a rebalance, the client rejoins and
+ * retries it; a partition that moved in that instant may get our (older) offset, which re-delivers
+ * rather than loses.
  */
 import { Admin, Consumer, type Message, type MessagesStream, Producer } from '@platformatic/kafka';
 import type { Logger } from '../logger.js';
