@@ -30,3 +30,15 @@ describe('shutdown', () => {
     expect(closed).toEqual(['a']);
   });
 });
+
+describe('shutdown on a signal', () => {
+  it('exits 1 when a close step outlasts the deadline', async () => {
+    const shutdown = new Shutdown(pino({ level: 'silent' }));
+    shutdown.onShutdown('stuck', () => new Promise(() => {}));
+    const exited = new Promise<number>((resolve) => shutdown.installSignalHandlers(resolve, 50));
+    process.emit('SIGTERM', 'SIGTERM');
+    expect(await exited).toBe(1);
+    process.removeAllListeners('SIGTERM');
+    process.removeAllListeners('SIGINT');
+  });
+});

@@ -1,7 +1,8 @@
 /**
  * Orderly shutdown. Components register a close step as they start; on SIGINT/SIGTERM the steps
  * run in reverse order (so intake stops first and sinks flush last), then the process exits 0.
- * A second signal during shutdown exits at once with 130.
+ * A second signal during shutdown exits at once with 130, and a shutdown that outlasts its
+ * deadline exits 1, so a stuck close step never keeps the process alive.
  */
 import type { Logger } from './logger.js';
 
@@ -29,13 +30,20 @@ export class Shutdown {
     return this.stopped;
   }
 
-  installSignalHandlers(exit: (code: number) => void = (code) => process.exit(code)): void {
+  installSignalHandlers(
+    exit: (code: number) => void = (code) => process.exit(code),
+    deadlineMs = 30_000,
+  ): void {
     const onSignal = (signal: NodeJS.Signals) => {
       if (this.running) {
         this.logger.warn({ signal }, 'second signal during shutdown: exiting now');
         exit(130);
         return;
       }
+      setTimeout(() => {
+        this.logger.error({ deadlineMs }, 'shutdown did not finish in time: exiting');
+        exit(1);
+      }, deadlineMs).unref();
       this.run(signal).then(
         () => exit(0),
         () => exit(1),
