@@ -6,18 +6,18 @@
  * retry.ts), then the product's topics, keyspace and tables, or bucket are created if missing. A
  * server that never answers fails `openBackends` with a ServerUnavailableError naming it; whatever
  * was already opened is closed again, so the CLI can exit non-zero cleanly.
+ *
+ * The real adapters are imported only when configured: their drivers take seconds to load,
+ * which the embedded mode and every short CLI command would otherwise pay.
  */
 import { deadLetterTopic, TOPICS } from '../schemas/events.js';
-import { CassandraViewStore } from './cassandra/cassandra-view-store.js';
 import { MemoryViewStore } from './cassandra/memory-view-store.js';
 import type { ViewStore } from './cassandra/view-store.js';
 import type { Config } from './config.js';
 import type { EventLog, TopicSpec } from './kafka/event-log.js';
-import { KafkaEventLog } from './kafka/kafka-event-log.js';
 import { MemoryEventLog } from './kafka/memory-event-log.js';
 import { LocalObjectStore } from './lake/local-object-store.js';
 import type { ObjectStore } from './lake/object-store.js';
-import { S3ObjectStore } from './lake/s3-object-store.js';
 import type { Logger } from './logger.js';
 import { connectWithRetry, DEFAULT_STARTUP_RETRY, type RetryOptions } from './retry.js';
 
@@ -56,8 +56,12 @@ async function openEventLog(
   logger: Logger,
   options: OpenBackendsOptions,
 ): Promise<[EventLog, BackendKind]> {
-  if (!config.kafka) return [new MemoryEventLog({ defaultPartitions: config.topics.partitions }), 'embedded'];
+  if (!config.kafka) {
+    const { partitions, retentionMs } = config.topics;
+    return [new MemoryEventLog({ defaultPartitions: partitions, retentionMs }), 'embedded'];
+  }
   const { brokers, clientId } = config.kafka;
+  const { KafkaEventLog } = await import('./kafka/kafka-event-log.js');
   const log = await connectWithRetry(
     'kafka',
     brokers.join(','),
@@ -90,6 +94,7 @@ async function openViewStore(
   const defaultTtlSeconds = Math.round(config.speedViewTtlMs / 1000);
   if (!config.cassandra) return [new MemoryViewStore({ defaultTtlSeconds }), 'embedded'];
   const c = config.cassandra;
+  const { CassandraViewStore } = await import('./cassandra/cassandra-view-store.js');
   const store = await connectWithRetry(
     'cassandra',
     c.contactPoints.join(','),
@@ -115,6 +120,7 @@ async function openObjectStore(
 ): Promise<[ObjectStore, BackendKind]> {
   if (!config.s3) return [await LocalObjectStore.open(config.lakeDir), 'embedded'];
   const s3 = config.s3;
+  const { S3ObjectStore } = await import('./lake/s3-object-store.js');
   const store = await connectWithRetry(
     's3',
     `${s3.endpoint ?? 'aws'}/${s3.bucket}`,

@@ -16,7 +16,8 @@ export interface RetryOptions {
   maxDelayMs: number;
 }
 
-export const DEFAULT_STARTUP_RETRY: RetryOptions = { attempts: 8, initialDelayMs: 500, maxDelayMs: 8000 };
+// About 48 s in all: enough for a cold single-node Cassandra (10-30 s) started at the same moment.
+export const DEFAULT_STARTUP_RETRY: RetryOptions = { attempts: 10, initialDelayMs: 500, maxDelayMs: 8000 };
 
 /** Raised when a server stays unreachable after every attempt; its message names the server. */
 export class ServerUnavailableError extends Error {
