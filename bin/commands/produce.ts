@@ -245,76 +245,80 @@ function seedOf(options: SyntheticOptions): string {
   return options.seed ?? String(Math.floor(Math.random() * 2 ** 31));
 }
 
-async function produceTweets(options: TweetOptions, context: CommandContext): Promise<number> {
+/**
+ * The steps both synthetic feeds share: event timeline, output, seeded regimes, count/duration
+ * limit and the paced publisher. `messages` builds the feed's generator from them.
+ */
+async function produceSynthetic(
+  kind: 'tweets' | 'prices',
+  options: SyntheticOptions,
+  context: CommandContext,
+  messages: (inputs: {
+    seed: string;
+    schedule: RegimeSchedule;
+    timeline: EventTimelineOptions;
+    limit: { count?: number; durationMs?: number };
+  }) => ReturnType<typeof tweetMessages>,
+): Promise<number> {
   const timeline = timelineOf(options, context);
   if (typeof timeline === 'string') return usageError(timeline);
-  const output = await openOutput(context, options.to, TOPICS.tweets);
+  const topic = kind === 'tweets' ? TOPICS.tweets : TOPICS.prices;
+  const output = await openOutput(context, options.to, topic);
   if ('error' in output) return usageError(output.error);
-  const seed = seedOf(options);
   // Unseeded runs share the default regime schedule, so a tweets and a prices process started
   // separately still follow the same regimes (regimes are indexed by event time).
-  const generator = new TweetGenerator({
-    seed,
-    ...(options.symbols ? { symbols: options.symbols } : {}),
-    users: options.users,
-    schedule: new RegimeSchedule({
-      seed: options.seed ?? DEFAULT_REGIME_SEED,
-      periodMs: options.regimePeriod,
-    }),
-    timeline,
+  const schedule = new RegimeSchedule({
+    seed: options.seed ?? DEFAULT_REGIME_SEED,
+    periodMs: options.regimePeriod,
   });
   const limit = {
     ...(options.count ? { count: options.count } : {}),
     ...(options.duration ? { durationMs: options.duration } : {}),
   };
-  const stats = new PublishStats();
+  const source = messages({ seed: seedOf(options), schedule, timeline, limit });
   const result = await runPublisher(
     context,
-    'tweets',
-    TOPICS.tweets,
+    kind,
+    topic,
     options,
     output.sink,
-    tweetMessages(generator, limit),
+    source,
     ratePacer(options.rate),
-    stats,
+    new PublishStats(),
   );
   return exitCodeOf(result);
 }
 
-async function producePrices(options: PriceOptions, context: CommandContext): Promise<number> {
-  const timeline = timelineOf(options, context);
-  if (typeof timeline === 'string') return usageError(timeline);
-  const output = await openOutput(context, options.to, TOPICS.prices);
-  if ('error' in output) return usageError(output.error);
-  const seed = seedOf(options);
-  const walk = new PriceWalk({
-    seed,
-    ...(options.symbols ? { symbols: options.symbols } : {}),
-    driftPerHour: options.drift,
-    volatilityPerHour: options.volatility,
-    regimeDriftPerHour: options.regimeDrift,
-    schedule: new RegimeSchedule({
-      seed: options.seed ?? DEFAULT_REGIME_SEED,
-      periodMs: options.regimePeriod,
-    }),
-    timeline,
-  });
-  const limit = {
-    ...(options.count ? { count: options.count } : {}),
-    ...(options.duration ? { durationMs: options.duration } : {}),
-  };
-  const stats = new PublishStats();
-  const result = await runPublisher(
-    context,
-    'prices',
-    TOPICS.prices,
-    options,
-    output.sink,
-    tickMessages(walk, limit),
-    ratePacer(options.rate),
-    stats,
+function produceTweets(options: TweetOptions, context: CommandContext): Promise<number> {
+  return produceSynthetic('tweets', options, context, ({ seed, schedule, timeline, limit }) =>
+    tweetMessages(
+      new TweetGenerator({
+        seed,
+        ...(options.symbols ? { symbols: options.symbols } : {}),
+        users: options.users,
+        schedule,
+        timeline,
+      }),
+      limit,
+    ),
   );
-  return exitCodeOf(result);
+}
+
+function producePrices(options: PriceOptions, context: CommandContext): Promise<number> {
+  return produceSynthetic('prices', options, context, ({ seed, schedule, timeline, limit }) =>
+    tickMessages(
+      new PriceWalk({
+        seed,
+        ...(options.symbols ? { symbols: options.symbols } : {}),
+        driftPerHour: options.drift,
+        volatilityPerHour: options.volatility,
+        regimeDriftPerHour: options.regimeDrift,
+        schedule,
+        timeline,
+      }),
+      limit,
+    ),
+  );
 }
 
 async function produceReplay(options: ReplayOptions, context: CommandContext): Promise<number> {
