@@ -7,7 +7,7 @@ export default defineConfig({
     include: ['**/*.test.ts'],
     exclude: ['node_modules/**', 'test/integration/**', 'data/**', '.data/**'],
     pool: 'forks',
-    reporters: ['default', './test/summary-reporter.ts'],
+    reporters: ['default', ['./test/summary-reporter.ts', { label: 'unit' }]],
     testTimeout: 20_000,
   },
 });

@@ -9,6 +9,7 @@ export default defineConfig({
     include: ['test/integration/**/*.test.ts'],
     exclude: ['node_modules/**', 'data/**', '.data/**'],
     pool: 'forks',
+    reporters: ['default', ['./test/summary-reporter.ts', { label: 'integration' }]],
     fileParallelism: false,
     testTimeout: 180_000,
     hookTimeout: 300_000,

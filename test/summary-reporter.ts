@@ -1,11 +1,16 @@
 /**
- * Prints one plain closing line, `unit: N passed, N failed, N skipped`, after vitest's own
+ * Prints one plain closing line, `<label>: N passed, N failed, N skipped`, after vitest's own
  * report: a form CI tools read regardless of the runner.
  */
 import type { Reporter, TestModule } from 'vitest/node';
 
 export default class PlainSummaryReporter implements Reporter {
-  private readonly label = process.env.TEST_SUMMARY_LABEL ?? 'tests';
+  private readonly label: string;
+
+  /** vitest passes the options given beside the reporter in the config. */
+  constructor(options: { label?: string } = {}) {
+    this.label = options.label ?? 'tests';
+  }
 
   onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
     let passed = 0;
