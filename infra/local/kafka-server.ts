@@ -106,6 +106,9 @@ export function kafkaServer(settings: InfraSettings): ServerDefinition {
         await admin.connect();
         // A metadata request answered by the broker: it has joined the KRaft quorum and serves.
         await admin.listTopics();
+        // And a group coordinator that answers: right after a restart the broker serves metadata
+        // before it has loaded __consumer_offsets, and a group joining then can stall.
+        await admin.describeGroups(['infra-local-readiness-probe']);
         return true;
       } catch {
         return false;
