@@ -192,12 +192,14 @@ export function viewStoreContract(
 
     it('expires rows after their TTL', async () => {
       const s = symbol();
-      await store.upsert(TABLES.marketData.name, [tick(s, 1, 1)], { ttlSeconds: 1 });
+      // Cassandra counts TTL in whole seconds from the write's second: a 1 s TTL can be gone at
+      // once, so 2 s leaves at least a full second to see the row alive.
+      await store.upsert(TABLES.marketData.name, [tick(s, 1, 1)], { ttlSeconds: 2 });
       await store.upsert(TABLES.marketData.name, [tick(s, 2, 2)]);
       expect(await store.query(TABLES.marketData.name, { partition: { symbol: s, day: DAY } })).toHaveLength(
         2,
       );
-      await elapse(2100);
+      await elapse(3100);
       const rows = await store.query<TickRow>(TABLES.marketData.name, { partition: { symbol: s, day: DAY } });
       expect(rows.map((r) => r.close_price)).toEqual([2]);
     });
