@@ -102,8 +102,11 @@ export function eventLogContract(name: string, open: () => Promise<EventLog>): v
       await log.createTopics([{ name: topic, partitions: 1 }]);
       await log.produce(topic, [{ key: null, value: 'old' }]);
       const consumer = await log.consumer({ groupId: unique(), topics: [topic], fromBeginning: false });
-      // Let the member join before producing, so "latest" means after this point.
-      await consumer.poll({ maxWaitMs: 2000 });
+      // Let the member join and start fetching before producing, so "latest" means before 'new'.
+      const joinDeadline = Date.now() + 30_000;
+      while (consumer.assignment().length === 0 && Date.now() < joinDeadline)
+        await consumer.poll({ maxWaitMs: 250 });
+      await consumer.poll({ maxWaitMs: 500 });
       await log.produce(topic, [{ key: null, value: 'new' }]);
       const messages = await drain(consumer, 1);
       await consumer.close();
