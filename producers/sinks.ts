@@ -27,7 +27,13 @@ export class EventLogSink implements Sink {
   }
 
   async write(batch: OutgoingMessage[]): Promise<void> {
-    await this.eventLog.produce(this.topic, batch);
+    // Messages carry their event time for pacing; the log record gets arrival time instead, since
+    // Kafka's retention counts from the record timestamp and would delete a replay of old events
+    // (or a seeded run's virtual clock) as soon as it looked. Event time stays in the payload.
+    await this.eventLog.produce(
+      this.topic,
+      batch.map(({ key, value, headers }) => (headers ? { key, value, headers } : { key, value })),
+    );
   }
 }
 

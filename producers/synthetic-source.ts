@@ -1,7 +1,7 @@
 /**
  * Turns a generator (tweets or ticks) into the message stream the publisher takes: wire JSON
  * (ISO timestamps), keyed as the topics want it (tweets by id, ticks by symbol), with the event
- * time as the message timestamp, stopping after `count` messages or `durationMs` of the
+ * time as the message timestamp (for pacing; the event-log sink publishes arrival time), stopping after `count` messages or `durationMs` of the
  * generator's own clock (virtual with a seed, so a seeded run always has the same length).
  */
 

@@ -157,7 +157,12 @@ export class KafkaEventLog implements EventLog {
         throw new Error(`topic ${spec.name}: partitions must be a positive integer`);
       }
       if (existing.has(spec.name)) continue;
-      const configs = [{ name: 'compression.type', value: 'producer' }];
+      const configs = [
+        { name: 'compression.type', value: 'producer' },
+        // Retention counts from the record timestamp: the broker's arrival time keeps a replay of
+        // old events (whose event time is in the payload) from being deleted on arrival.
+        { name: 'message.timestamp.type', value: 'LogAppendTime' },
+      ];
       if (spec.retentionMs !== undefined)
         configs.push({ name: 'retention.ms', value: String(spec.retentionMs) });
       try {
