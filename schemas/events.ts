@@ -93,7 +93,7 @@ function valueAt(root: unknown, pointer: string): unknown {
 }
 
 /** The most useful single rejection for a schema failure: missing fields first, then types. */
-function firstRejection(errors: readonly SchemaError[], value: unknown, schema: TSchema): Rejection {
+function firstRejection(errors: readonly SchemaError[], value: unknown): Rejection {
   const missing = errors.find((e) => e.keyword === 'required');
   if (missing) {
     const fields = (missing.params.requiredProperties as string[] | undefined) ?? [];
@@ -127,7 +127,7 @@ function firstRejection(errors: readonly SchemaError[], value: unknown, schema: 
     case 'pattern':
       return {
         field,
-        reason: `malformed: ${JSON.stringify(actual)} does not match ${(schema as { properties: Record<string, { pattern?: string }> }).properties[field]?.pattern ?? chosen.params.pattern}`,
+        reason: `malformed: ${JSON.stringify(actual)} does not match ${chosen.params.pattern}`,
       };
     default:
       return { field, reason: chosen.message };
@@ -178,23 +178,19 @@ function finite(field: string, value: number): Rejection | undefined {
 }
 
 /** Parses the input and checks it against a message schema: the common first step of decoding. */
-function decodeStructure<T>(
-  input: Uint8Array | string | object,
-  validator: Validator,
-  schema: TSchema,
-): Validated<T> {
+function decodeStructure<T>(input: Uint8Array | string | object, validator: Validator): Validated<T> {
   const parsed = decodeWith(input);
   if (!parsed.ok) return parsed;
   const m = parsed.value;
   if (!validator.Check(m)) {
-    return { ok: false, rejection: firstRejection([...validator.Errors(m)] as SchemaError[], m, schema) };
+    return { ok: false, rejection: firstRejection([...validator.Errors(m)] as SchemaError[], m) };
   }
   return { ok: true, value: m as T };
 }
 
 /** Validates a tweet message (bytes, JSON text or a parsed object). */
 export function decodeTweet(input: Uint8Array | string | object): Validated<Tweet> {
-  const structure = decodeStructure<TweetMessage>(input, checkTweet, TweetMessageSchema);
+  const structure = decodeStructure<TweetMessage>(input, checkTweet);
   if (!structure.ok) return structure;
   const message = structure.value;
   if (message.text.trim().length === 0) return reject('text', 'must not be empty');
@@ -213,7 +209,7 @@ export function decodeTweet(input: Uint8Array | string | object): Validated<Twee
 
 /** Validates a price tick message (bytes, JSON text or a parsed object). */
 export function decodePriceTick(input: Uint8Array | string | object): Validated<PriceTick> {
-  const structure = decodeStructure<PriceTickMessage>(input, checkTick, PriceTickMessageSchema);
+  const structure = decodeStructure<PriceTickMessage>(input, checkTick);
   if (!structure.ok) return structure;
   const t = structure.value;
   for (const field of ['open_price', 'high_price', 'low_price', 'close_price', 'volume'] as const) {
