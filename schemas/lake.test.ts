@@ -1,5 +1,6 @@
-import { tableFromArrays } from 'apache-arrow';
+import { Table, tableFromIPC, tableToIPC, vectorFromArray } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
+import { columnsOf, type LogicalKind } from './columns.js';
 import {
   arrowSchemaOf,
   BRONZE_DATASETS,
@@ -86,7 +87,31 @@ describe('bronze Parquet schemas', () => {
       'source_offset',
       'ingested_at',
     ]);
-    const table = tableFromArrays({ symbol: ['AAPL'], close_price: Float64Array.from([1]) });
-    expect(table.numRows).toBe(1);
+    // One row of each bronze dataset, typed by our schema, through Arrow's IPC format and back.
+    const sample: Record<LogicalKind, unknown> = {
+      text: 'AAPL',
+      double: 1.5,
+      bigint: 7n,
+      int: 3,
+      boolean: true,
+      timestamp: Date.UTC(2024, 4, 1, 13, 45),
+      date: new Date(Date.UTC(2024, 4, 1)),
+      'text-list': ['AAPL', 'BRK.B'],
+    };
+    for (const dataset of Object.values(BRONZE_DATASETS)) {
+      const datasetSchema = arrowSchemaOf(dataset.schema);
+      const columns = columnsOf(dataset.schema);
+      const vectors = Object.fromEntries(
+        datasetSchema.fields.map((f, i) => [
+          f.name,
+          vectorFromArray([sample[columns[i]?.kind as LogicalKind]], f.type),
+        ]),
+      );
+      const table = tableFromIPC(tableToIPC(new Table(vectors)));
+      expect(table.numRows).toBe(1);
+      expect(table.schema.fields.map((f) => `${f.name}:${f.type}`)).toEqual(
+        datasetSchema.fields.map((f) => `${f.name}:${f.type}`),
+      );
+    }
   });
 });
