@@ -2,6 +2,7 @@
  * What every long-running command shares: validated config (a bad variable exits 2 naming it),
  * the logger, and orderly shutdown on SIGINT/SIGTERM.
  */
+import type { Backends } from '../infra/backends.js';
 import { type Config, ConfigError, loadConfig } from '../infra/config.js';
 import { createLogger, type Logger } from '../infra/logger.js';
 import { Shutdown } from '../infra/shutdown.js';
@@ -53,4 +54,18 @@ export async function runCommand(
     await shutdown.run('done');
     process.exitCode = outcome;
   }
+}
+
+/**
+ * Opens the backends of `config` (the command's own by default) and closes them on shutdown.
+ * Loaded on use, so commands that need no backend do not pay for the drivers.
+ */
+export async function openBackendsUntilShutdown(
+  context: CommandContext,
+  config = context.config,
+): Promise<Backends> {
+  const { openBackends } = await import('../infra/backends.js');
+  const backends = await openBackends(config, context.logger);
+  context.shutdown.onShutdown('backends', () => backends.close());
+  return backends;
 }

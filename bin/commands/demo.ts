@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { runCommand } from '../command-runtime.js';
+import { openBackendsUntilShutdown, runCommand } from '../command-runtime.js';
 
 function rate(raw: string): number {
   const n = Number(raw);
@@ -15,14 +15,12 @@ export function demoCommand(): Command {
     .option('--tick-rate <n>', 'synthetic price ticks per second (default: one per symbol per second)', rate)
     .action((options: { tweetRate: number; tickRate?: number }) =>
       runCommand('demo', async (context) => {
-        const [{ openBackends }, { startApi }, { startSyntheticFeeds }] = await Promise.all([
-          import('../../infra/backends.js'),
+        const [{ startApi }, { startSyntheticFeeds }] = await Promise.all([
           import('../start-api.js'),
           import('../../producers/synthetic-feeds.js'),
         ]);
         // One set of backends for every part, so they meet in the same log, views and lake.
-        const backends = await openBackends(context.config, context.logger);
-        context.shutdown.onShutdown('backends', () => backends.close());
+        const backends = await openBackendsUntilShutdown(context);
         const address = await startApi(context, backends);
         if (options.tweetRate > 0) {
           await startSyntheticFeeds(

@@ -5,7 +5,6 @@
  */
 import { access } from 'node:fs/promises';
 import { Command, Option } from 'commander';
-import { openBackends } from '../../infra/backends.js';
 import type { EventLog } from '../../infra/kafka/event-log.js';
 import {
   parseCount,
@@ -40,7 +39,12 @@ import { EventLogSink, JsonLinesSink, type Sink } from '../../producers/sinks.js
 import { tickMessages, tweetMessages } from '../../producers/synthetic-source.js';
 import { TweetGenerator } from '../../producers/tweet-generator.js';
 import { TOPICS } from '../../schemas/events.js';
-import { type CommandContext, EXIT_USAGE, runCommand } from '../command-runtime.js';
+import {
+  type CommandContext,
+  EXIT_USAGE,
+  openBackendsUntilShutdown,
+  runCommand,
+} from '../command-runtime.js';
 
 type Output = 'kafka' | 'stdout';
 
@@ -163,11 +167,11 @@ async function openOutput(
     };
   }
   // Only the event log is real here: a producer has no business connecting to Cassandra or S3.
-  const backends = await openBackends(
-    { ...context.config, cassandra: undefined, s3: undefined },
-    context.logger,
-  );
-  context.shutdown.onShutdown('backends', () => backends.close());
+  const backends = await openBackendsUntilShutdown(context, {
+    ...context.config,
+    cassandra: undefined,
+    s3: undefined,
+  });
   const eventLog: EventLog = backends.eventLog;
   await eventLog.createTopics([
     {

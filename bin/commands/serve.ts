@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { runCommand } from '../command-runtime.js';
+import { openBackendsUntilShutdown, runCommand } from '../command-runtime.js';
 
 export function serveCommand(): Command {
   return new Command('serve')
@@ -7,12 +7,8 @@ export function serveCommand(): Command {
     .action(() =>
       runCommand('serve', async (context) => {
         // Loaded on use, so `--help` and other commands do not pay for Fastify and the drivers.
-        const [{ openBackends }, { startApi }] = await Promise.all([
-          import('../../infra/backends.js'),
-          import('../start-api.js'),
-        ]);
-        const backends = await openBackends(context.config, context.logger);
-        context.shutdown.onShutdown('backends', () => backends.close());
+        const { startApi } = await import('../start-api.js');
+        const backends = await openBackendsUntilShutdown(context);
         await startApi(context, backends);
         return 'serving';
       }),
