@@ -65,21 +65,16 @@ async function openEventLog(
   const log = await connectWithRetry(
     'kafka',
     brokers.join(','),
-    async () => {
-      const candidate = new KafkaEventLog({
-        brokers,
-        clientId,
-        logger,
-        ...(options.connectTimeoutMs ? { requestTimeoutMs: options.connectTimeoutMs, retries: 0 } : {}),
-      });
-      try {
-        await candidate.ping();
-        return candidate;
-      } catch (error) {
-        await candidate.close().catch(() => undefined);
-        throw error;
-      }
-    },
+    () =>
+      answering(
+        new KafkaEventLog({
+          brokers,
+          clientId,
+          logger,
+          ...(options.connectTimeoutMs ? { requestTimeoutMs: options.connectTimeoutMs, retries: 0 } : {}),
+        }),
+        (log) => log.ping(),
+      ),
     logger,
     options.retry,
   );
@@ -124,25 +119,34 @@ async function openObjectStore(
   const store = await connectWithRetry(
     's3',
     `${s3.endpoint ?? 'aws'}/${s3.bucket}`,
-    async () => {
-      const candidate = new S3ObjectStore({
-        ...s3,
-        ...(options.connectTimeoutMs
-          ? { connectionTimeoutMs: options.connectTimeoutMs, maxAttempts: 1 }
-          : {}),
-      });
-      try {
-        await candidate.ensureBucket();
-        return candidate;
-      } catch (error) {
-        await candidate.close();
-        throw error;
-      }
-    },
+    () =>
+      answering(
+        new S3ObjectStore({
+          ...s3,
+          ...(options.connectTimeoutMs
+            ? { connectionTimeoutMs: options.connectTimeoutMs, maxAttempts: 1 }
+            : {}),
+        }),
+        (store) => store.ensureBucket(),
+      ),
     logger,
     options.retry,
   );
   return [store, 's3'];
+}
+
+/** A client whose first request answered, or its error after closing it again. */
+async function answering<T extends { close(): Promise<void> }>(
+  client: T,
+  check: (c: T) => Promise<unknown>,
+): Promise<T> {
+  try {
+    await check(client);
+    return client;
+  } catch (error) {
+    await client.close().catch(() => undefined);
+    throw error;
+  }
 }
 
 export async function openBackends(
