@@ -1,6 +1,7 @@
 /**
  * Prints one plain closing line, `<label>: N passed, N failed, N skipped`, after vitest's own
- * report: a form CI tools read regardless of the runner.
+ * report: a form CI tools read regardless of the runner. The line before it names the Node.js
+ * that ran the tests, since the project brings its own (see README, Runtime).
  */
 import type { Reporter, TestModule } from 'vitest/node';
 
@@ -25,6 +26,7 @@ export default class PlainSummaryReporter implements Reporter {
       }
       if (module.state() === 'failed' && module.children.size === 0) failed++;
     }
+    process.stdout.write(`\n${this.label}: ran on Node.js ${process.version}`);
     process.stdout.write(`\n${this.label}: ${passed} passed, ${failed} failed, ${skipped} skipped\n`);
   }
 }
