@@ -209,6 +209,57 @@ export const VARIABLES = {
     default: '2m',
     parse: duration(0),
   }),
+  speedFutureSkew: variable({
+    name: 'SPEED_FUTURE_SKEW',
+    description:
+      'an event time further than this ahead of the processing clock is rejected as `future` (dead-letter topic)',
+    form: 'a duration like 5m',
+    default: '5m',
+    parse: duration(1000),
+  }),
+  speedIdleTimeout: variable({
+    name: 'SPEED_IDLE_TIMEOUT',
+    description:
+      'a source partition with no data for this long stops holding the watermark back, until it has data again',
+    form: 'a duration like 30s',
+    default: '30s',
+    parse: duration(1000),
+  }),
+  bronzeMaxRows: variable({
+    name: 'BRONZE_MAX_ROWS',
+    description: 'a bronze object is closed after this many rows',
+    form: 'an integer 1..10000000',
+    default: '200000',
+    parse: integer(1, 10_000_000),
+  }),
+  bronzeMaxSpan: variable({
+    name: 'BRONZE_MAX_SPAN',
+    description: 'a bronze object is closed when its rows span this much event time',
+    form: 'a duration like 10m',
+    default: '10m',
+    parse: duration(1000),
+  }),
+  bronzeMaxAge: variable({
+    name: 'BRONZE_MAX_AGE',
+    description: 'a bronze object open this long (processing time) is closed, so a slow stream still reaches the lake',
+    form: 'a duration like 10m',
+    default: '10m',
+    parse: duration(1000),
+  }),
+  cassandraWritesInFlight: variable({
+    name: 'CASSANDRA_WRITES_IN_FLIGHT',
+    description: 'process-wide bound on Cassandra write requests in flight',
+    form: 'an integer 1..4096',
+    default: '128',
+    parse: integer(1, 4096),
+  }),
+  backendDownDeadline: variable({
+    name: 'BACKEND_DOWN_DEADLINE',
+    description: 'a long-running command exits non-zero, naming the server, when a backend stays unreachable this long',
+    form: 'a duration like 5m',
+    default: '5m',
+    parse: duration(1000),
+  }),
   batchCron: variable({
     name: 'BATCH_CRON',
     description: 'schedule of the batch layer',
@@ -247,6 +298,10 @@ export interface Config {
   api: { host: string; port: number };
   metricsPort: number | undefined;
   watermarkDelayMs: number;
+  speed: { futureSkewMs: number; idleTimeoutMs: number };
+  bronze: { maxRows: number; maxSpanMs: number; maxAgeMs: number };
+  cassandraWritesInFlight: number;
+  backendDownDeadlineMs: number;
   batchCron: string;
   logLevel: LogLevel;
 }
@@ -325,6 +380,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     api: { host: c.apiHost as string, port: c.apiPort as number },
     metricsPort: c.metricsPort,
     watermarkDelayMs: c.watermarkDelay as number,
+    speed: { futureSkewMs: c.speedFutureSkew as number, idleTimeoutMs: c.speedIdleTimeout as number },
+    bronze: {
+      maxRows: c.bronzeMaxRows as number,
+      maxSpanMs: c.bronzeMaxSpan as number,
+      maxAgeMs: c.bronzeMaxAge as number,
+    },
+    cassandraWritesInFlight: c.cassandraWritesInFlight as number,
+    backendDownDeadlineMs: c.backendDownDeadline as number,
     batchCron: c.batchCron as string,
     logLevel: c.logLevel as LogLevel,
   };
