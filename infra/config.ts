@@ -241,7 +241,8 @@ export const VARIABLES = {
   }),
   bronzeMaxAge: variable({
     name: 'BRONZE_MAX_AGE',
-    description: 'a bronze object open this long (processing time) is closed, so a slow stream still reaches the lake',
+    description:
+      'a bronze object open this long (processing time) is closed, so a slow stream still reaches the lake',
     form: 'a duration like 10m',
     default: '10m',
     parse: duration(1000),
@@ -255,7 +256,8 @@ export const VARIABLES = {
   }),
   backendDownDeadline: variable({
     name: 'BACKEND_DOWN_DEADLINE',
-    description: 'a long-running command exits non-zero, naming the server, when a backend stays unreachable this long',
+    description:
+      'a long-running command exits non-zero, naming the server, when a backend stays unreachable this long',
     form: 'a duration like 5m',
     default: '5m',
     parse: duration(1000),
