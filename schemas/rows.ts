@@ -71,6 +71,15 @@ export const TweetBySymbolRowSchema = Type.Object({
   text: Column.text(),
   user_id: Column.text(),
   ...sentimentScores,
+  price_at_tweet: Column.optional(
+    Column.double({
+      description:
+        "close of the symbol's latest tick at or before created_at and no older than WATERMARK_DELAY; absent when there is none or the tweet was late",
+    }),
+  ),
+  price_tick_at: Column.optional(
+    Column.timestamp({ description: 'trade_timestamp of the tick behind price_at_tweet' }),
+  ),
 });
 export type TweetBySymbolRow = Static<typeof TweetBySymbolRowSchema>;
 
@@ -98,6 +107,14 @@ export const SentimentMinuteRowSchema = Type.Object({
   compound_sum: Column.double(),
   compound_min: Column.optional(Column.double()),
   compound_max: Column.optional(Column.double()),
+  // The trailing five-minute window [minute - 4 min, minute + 1 min), summed from the five minute panes.
+  tweet_count_5m: Column.bigint({ minimum: 0 }),
+  positive_count_5m: Column.bigint({ minimum: 0 }),
+  neutral_count_5m: Column.bigint({ minimum: 0 }),
+  negative_count_5m: Column.bigint({ minimum: 0 }),
+  compound_sum_5m: Column.double(),
+  compound_min_5m: Column.optional(Column.double()),
+  compound_max_5m: Column.optional(Column.double()),
   tick_count: Column.bigint({ minimum: 0 }),
   open_price: Column.optional(Column.double()),
   high_price: Column.optional(Column.double()),
