@@ -5,6 +5,7 @@ import {
   connectWithRetry,
   isRetryable,
   ServerUnavailableError,
+  sleep,
 } from './retry.js';
 
 const fast = { attempts: 3, initialDelayMs: 1, maxDelayMs: 2 };
@@ -59,5 +60,27 @@ describe('BackendUnavailableError', () => {
     expect(isRetryable(error)).toBe(true);
     expect(error.message).toMatch(/^s3: put a\/b failed.*socket hang up/);
     expect(isRetryable(new Error('plain'))).toBe(false);
+  });
+});
+
+describe('sleep', () => {
+  it('waits about the time asked', async () => {
+    const started = performance.now();
+    await sleep(60);
+    const waited = performance.now() - started;
+    expect(waited).toBeGreaterThanOrEqual(55);
+    expect(waited).toBeLessThan(1000);
+  });
+
+  it('ends at once when its signal aborts, and does not wait on an aborted signal', async () => {
+    const abort = new AbortController();
+    const started = performance.now();
+    const waiting = sleep(10_000, abort.signal);
+    setTimeout(() => abort.abort(), 20);
+    await waiting;
+    expect(performance.now() - started).toBeLessThan(1000);
+    const again = performance.now();
+    await sleep(10_000, abort.signal);
+    expect(performance.now() - again).toBeLessThan(50);
   });
 });

@@ -47,7 +47,22 @@ export function backoffDelay(attempt: number, { initialDelayMs, maxDelayMs }: Re
   return Math.min(maxDelayMs, initialDelayMs * 2 ** (attempt - 1));
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/**
+ * Resolves after `ms`, or at once when `signal` aborts (it never rejects: a stopped wait is not an
+ * error for the callers, which check the signal themselves). The one sleep of the code base.
+ */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (ms <= 0 || signal?.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
 
 /**
  * Runs `connect` until it succeeds or the attempts are spent, logging one warning per failed

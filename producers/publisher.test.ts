@@ -2,6 +2,7 @@ import { PassThrough, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { OutgoingMessage } from '../infra/kafka/event-log.js';
 import { MemoryEventLog } from '../infra/kafka/memory-event-log.js';
+import { sleep } from '../infra/retry.js';
 import { ratePacer, replayPacer } from './pacing.js';
 import { PublishStats, publish } from './publisher.js';
 import { EventLogSink, FatalSinkError, JsonLinesSink, type Sink } from './sinks.js';
@@ -22,7 +23,7 @@ function flakySink(failOnAttempts: Set<number>) {
       attempt++;
       active++;
       maxActive = Math.max(maxActive, active);
-      await new Promise((resolve) => setTimeout(resolve, 1));
+      await sleep(1);
       active--;
       if (failOnAttempts.has(attempt)) throw new Error(`broker unavailable (attempt ${attempt})`);
       for (const m of batch) accepted.push(m.value as string);

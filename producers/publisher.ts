@@ -8,6 +8,7 @@
  */
 import type { OutgoingMessage } from '../infra/kafka/event-log.js';
 import type { Logger } from '../infra/logger.js';
+import { sleep } from '../infra/retry.js';
 import { asFastAsPossible, type Pacer } from './pacing.js';
 import { FatalSinkError, type Sink } from './sinks.js';
 
@@ -49,20 +50,6 @@ export interface PublishResult {
   unsent: number;
   errors: number;
   reason: 'end' | 'stopped' | 'output-closed';
-}
-
-/** Resolves after `ms`, or at once when `signal` aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (ms <= 0 || signal?.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
 
 export async function publish(options: PublishOptions): Promise<PublishResult> {

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TABLES } from '../../schemas/cassandra.js';
 import type { SentimentMinuteRow, TickRow, TweetBySymbolRow } from '../../schemas/rows.js';
+import { sleep } from '../retry.js';
 import type { ViewStore } from './view-store.js';
 
 const DAY = '2024-05-01';
@@ -16,8 +17,6 @@ export interface ViewStoreContractOptions {
   /** Lets TTL expire: real time for a server, a fake clock for the stand-in. */
   elapse?: (ms: number) => Promise<void>;
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export function viewStoreContract(
   name: string,

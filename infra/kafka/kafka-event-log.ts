@@ -25,7 +25,7 @@
  */
 import { Admin, Consumer, type Message, type MessagesStream, Producer } from '@platformatic/kafka';
 import type { Logger } from '../logger.js';
-import { BackendUnavailableError, messageOf } from '../retry.js';
+import { BackendUnavailableError, messageOf, sleep } from '../retry.js';
 import type {
   ConsumerOptions,
   EventLog,
@@ -202,7 +202,7 @@ export class KafkaEventLog implements EventLog {
         throw new BackendUnavailableError('kafka', `topics ${names.join(', ')} have no leader yet`, {
           cause: undefined,
         });
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await sleep(100);
     }
   }
 

@@ -17,13 +17,12 @@ import { nextOffsets } from '../../infra/kafka/event-log.js';
 import { KafkaEventLog } from '../../infra/kafka/kafka-event-log.js';
 import { S3ObjectStore } from '../../infra/lake/s3-object-store.js';
 import { down, type ServerName, up } from '../../infra/local/index.js';
-import { isRetryable } from '../../infra/retry.js';
+import { isRetryable, sleep } from '../../infra/retry.js';
 import { TABLES } from '../../schemas/cassandra.js';
 import type { TickRow } from '../../schemas/rows.js';
 
 const config = loadConfig(process.env);
 const RESTART_TIMEOUT = 240_000;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Retries `operation` while it fails with a retryable error, as a caller of the ports would. */
 async function untilDone<T>(

@@ -13,6 +13,7 @@ import { loadConfig } from '../../infra/config.js';
 import type { LogMessage } from '../../infra/kafka/event-log.js';
 import { KafkaEventLog } from '../../infra/kafka/kafka-event-log.js';
 import { down, up } from '../../infra/local/index.js';
+import { sleep } from '../../infra/retry.js';
 import { ratePacer } from '../../producers/pacing.js';
 import { PriceWalk } from '../../producers/price-walk.js';
 import { PublishStats, publish } from '../../producers/publisher.js';
@@ -171,9 +172,9 @@ describe('producers on a real broker', () => {
     });
     let restarted = false;
     try {
-      while (stats.sent < 2000) await new Promise((resolve) => setTimeout(resolve, 100));
+      while (stats.sent < 2000) await sleep(100);
       await down(['kafka']);
-      await new Promise((resolve) => setTimeout(resolve, 3000));
+      await sleep(3000);
     } finally {
       // Leave Kafka running for the other integration files whatever happens.
       await up(['kafka']);
