@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { formatEventTime, parseDuration, parseEventTime, utcDay, windowStart } from './time.js';
 
@@ -13,6 +14,29 @@ describe('event time parsing', () => {
     ['2024-02-29 00:00:00', Date.UTC(2024, 1, 29)],
   ])('reads %s', (text, expected) => {
     expect(parseEventTime(text)).toBe(expected);
+  });
+
+  // Date.UTC maps years 0-99 to 1900-1999; these instants are from Date.parse of the ISO form.
+  it.each([
+    ['0099-01-01T00:00:00Z', -59042995200000, '0099-01-01T00:00:00.000Z'],
+    ['0000-03-01T00:00:00Z', -62162035200000, '0000-03-01T00:00:00.000Z'],
+    ['0001-01-01T00:00:00Z', -62135596800000, '0001-01-01T00:00:00.000Z'],
+    ['0050-06-15 12:30:00', -60574995000000, '0050-06-15T12:30:00.000Z'],
+    ['0099-12-31T23:00:00-01:00', -59011459200000, '0100-01-01T00:00:00.000Z'],
+  ])('reads %s in its own year, not in 19xx', (text, expected, iso) => {
+    expect(parseEventTime(text)).toBe(expected);
+    expect(formatEventTime(expected)).toBe(iso);
+  });
+
+  it('reads every ISO instant of years 0000-9999 as the instant it names', () => {
+    const first = Date.parse('0000-01-01T00:00:00.000Z');
+    const last = Date.parse('9999-12-31T23:59:59.999Z');
+    fc.assert(
+      fc.property(fc.integer({ min: first, max: last }), (ms) => {
+        expect(parseEventTime(new Date(ms).toISOString())).toBe(ms);
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it.each([

@@ -8,6 +8,8 @@
 const TIMESTAMP =
   /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
 
+const GREGORIAN_CYCLE_MS = 146_097 * 86_400_000;
+
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 function daysInMonth(year: number, month: number): number {
@@ -38,7 +40,12 @@ export function parseEventTime(text: string): number | undefined {
     if (oh > 23 || om > 59) return undefined;
     offsetMinutes = sign * (oh * 60 + om);
   }
-  return Date.UTC(year, month - 1, day, hour, minute, second, millis) - offsetMinutes * 60_000;
+  // Date.UTC reads years 0-99 as 1900-1999; the Gregorian calendar repeats every 400 years
+  // (146,097 days), so compute those years 400 later and shift back.
+  const cycles = year < 100 ? 1 : 0;
+  const utc =
+    Date.UTC(year + 400 * cycles, month - 1, day, hour, minute, second, millis) - cycles * GREGORIAN_CYCLE_MS;
+  return utc - offsetMinutes * 60_000;
 }
 
 /** Epoch ms to the JSON form: ISO-8601 with `Z`. */
