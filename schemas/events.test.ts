@@ -32,6 +32,34 @@ describe('tweet messages', () => {
     });
   });
 
+  // Real tweet ids are about 1.8e18, above 2^53: as JSON numbers two of them can parse to one double.
+  it('keep ids above 2^53 exact when they come as strings of digits', () => {
+    const json =
+      '{"id":"1790123456789012345","user_id":"1790123456789012347","created_at":"2024-05-01T13:45:00Z","text":"$AAPL"}';
+    const result = decodeTweet(json);
+    expect(result.ok && [result.value.id, result.value.user_id]).toEqual([
+      '1790123456789012345',
+      '1790123456789012347',
+    ]);
+  });
+
+  it.each(['id', 'user_id'])('reject a numeric %s above 2^53 - 1, naming the field', (field) => {
+    const json = JSON.stringify({ ...tweet, [field]: 0 }).replace(
+      `"${field}":0`,
+      `"${field}":1790123456789012345`,
+    );
+    const r = rejectionOf(decodeTweet(json));
+    expect(r.field).toBe(field);
+    expect(r.reason).toMatch(/not a safe integer.*send it as a string/);
+    // The same rule for a message already parsed (the digits are lost by then).
+    expect(rejectionOf(decodeTweet({ ...tweet, [field]: 2 ** 53 })).field).toBe(field);
+  });
+
+  it('accept numeric ids up to 2^53 - 1 exactly', () => {
+    const result = decodeTweet({ ...tweet, id: Number.MAX_SAFE_INTEGER, user_id: 0 });
+    expect(result.ok && [result.value.id, result.value.user_id]).toEqual(['9007199254740991', '0']);
+  });
+
   it('tolerate and drop unknown extra fields', () => {
     const result = decodeTweet({ ...tweet, lang: 'en', retweets: 3 });
     expect(result.ok && Object.keys(result.value).sort()).toEqual(['created_at', 'id', 'text', 'user_id']);

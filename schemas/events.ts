@@ -18,8 +18,20 @@ export const MAX_TEXT_LENGTH = 10_000;
 
 const WireTimestamp = (description: string) =>
   Type.String({ minLength: 1, description: `${description}: ISO-8601 UTC or "YYYY-MM-DD HH:mm:ss" (UTC)` });
+/**
+ * An id: a string (kept as sent), or a JSON integer only up to 2^53 - 1. Real tweet ids (~1.8e18)
+ * are above that, where a JSON number parses to the nearest double and two ids can become one, so
+ * such ids must come as strings of digits.
+ */
 const Identifier = (description: string) =>
-  Type.Union([Type.String({ minLength: 1, maxLength: 128 }), Type.Integer({ minimum: 0 })], { description });
+  Type.Union(
+    [
+      Type.String({ minLength: 1, maxLength: 128 }),
+      Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
+    ],
+    { description: `${description}; above 2^53 - 1 only as a string of digits` },
+  );
+const TWEET_ID_FIELDS = ['id', 'user_id'] as const;
 const Price = (description: string) => Type.Number({ minimum: 0, description });
 
 export const TweetMessageSchema = Type.Object(
@@ -177,11 +189,34 @@ function finite(field: string, value: number): Rejection | undefined {
   return Number.isFinite(value) ? undefined : { field, reason: `must be a finite number (got ${value})` };
 }
 
+/**
+ * A numeric id that is an integer but not a safe one was already rounded by JSON.parse (or by
+ * whoever built the object): refused with its own reason rather than the schema's generic one.
+ */
+function unsafeIdentifier(m: Record<string, unknown>, fields: readonly string[]): Rejection | undefined {
+  for (const field of fields) {
+    const v = m[field];
+    if (typeof v === 'number' && Number.isInteger(v) && !Number.isSafeInteger(v)) {
+      return {
+        field,
+        reason: `numeric id ${v} is not a safe integer (above 2^53 - 1, so it may have been rounded): send it as a string of digits`,
+      };
+    }
+  }
+  return undefined;
+}
+
 /** Parses the input and checks it against a message schema: the common first step of decoding. */
-function decodeStructure<T>(input: Uint8Array | string | object, validator: Validator): Validated<T> {
+function decodeStructure<T>(
+  input: Uint8Array | string | object,
+  validator: Validator,
+  idFields: readonly string[] = [],
+): Validated<T> {
   const parsed = decodeWith(input);
   if (!parsed.ok) return parsed;
   const m = parsed.value;
+  const unsafe = unsafeIdentifier(m, idFields);
+  if (unsafe) return { ok: false, rejection: unsafe };
   if (!validator.Check(m)) {
     return { ok: false, rejection: firstRejection([...validator.Errors(m)] as SchemaError[], m) };
   }
@@ -190,7 +225,7 @@ function decodeStructure<T>(input: Uint8Array | string | object, validator: Vali
 
 /** Validates a tweet message (bytes, JSON text or a parsed object). */
 export function decodeTweet(input: Uint8Array | string | object): Validated<Tweet> {
-  const structure = decodeStructure<TweetMessage>(input, checkTweet);
+  const structure = decodeStructure<TweetMessage>(input, checkTweet, TWEET_ID_FIELDS);
   if (!structure.ok) return structure;
   const message = structure.value;
   if (message.text.trim().length === 0) return reject('text', 'must not be empty');
