@@ -1,0 +1,166 @@
+/**
+ * The watermark rule (DESIGN.md, Watermark), in this one file.
+ *
+ * Per input (a partition, or an upstream partition whose max event time is carried through the
+ * re-keying topic): the max event time seen minus the delay. The task's watermark is the minimum
+ * over the inputs that are not idle, and never decreases. An input is idle once nothing arrived on
+ * it for more than `idleTimeoutMs` of processing time (Flink's WatermarksWithIdleness); an input
+ * that never had data is counted from the first `now` this object sees, so it holds the watermark
+ * at -Infinity until it is idle. When every input is idle the watermark stays where it is: nothing
+ * says how far event time has got, and flushing to the highest input (as Flink's
+ * StatusWatermarkValve does) would make the slow partition's next events late.
+ *
+ * An input that comes back from idle holds the watermark again: it rejoins the minimum, and since
+ * the watermark never decreases, the watermark waits until that input catches up.
+ *
+ * Everything is deterministic in (state, calls, now): processing time is passed in, never read.
+ */
+
+export interface WatermarksOptions {
+  delayMs: number;
+  idleTimeoutMs: number;
+  /** e.g. 'tweets/0', 'tweets/1', 'stock-prices/1' */
+  inputs: string[];
+}
+
+export interface InputWatermark {
+  input: string;
+  /** -Infinity until the input has had data */
+  maxEventTime: number;
+  idle: boolean;
+  /** processing time of the last data on this input; -Infinity if none yet */
+  lastSeen: number;
+}
+
+/** Plain JSON: -Infinity and "not yet" are null. */
+export interface WatermarksState {
+  inputs: { input: string; maxEventTime: number | null; lastSeen: number | null }[];
+  clockStart: number | null;
+  lastNow: number | null;
+  watermark: number | null;
+}
+
+export class Watermarks {
+  private readonly delayMs: number;
+  private readonly idleTimeoutMs: number;
+  private readonly names: string[] = [];
+  private readonly index = new Map<string, number>();
+  private readonly maxEventTime: number[] = [];
+  private readonly lastSeen: number[] = [];
+  /** First processing time seen: the idle clock of an input that never had data starts here. */
+  private clockStart = Number.NaN;
+  /** Latest processing time seen, for `inputs()` without a `now`. */
+  private lastNow = Number.NaN;
+  private watermark = Number.NEGATIVE_INFINITY;
+
+  constructor(opts: WatermarksOptions) {
+    if (!(opts.delayMs >= 0)) throw new Error(`Watermarks: delayMs must be >= 0, got ${opts.delayMs}`);
+    if (!(opts.idleTimeoutMs > 0)) {
+      throw new Error(`Watermarks: idleTimeoutMs must be > 0, got ${opts.idleTimeoutMs}`);
+    }
+    this.delayMs = opts.delayMs;
+    this.idleTimeoutMs = opts.idleTimeoutMs;
+    for (const input of opts.inputs) this.indexOf(input);
+  }
+
+  /**
+   * The slot of an input, registering it when unknown (an upstream partition added after start
+   * joins the minimum from its first message on).
+   */
+  indexOf(input: string): number {
+    let i = this.index.get(input);
+    if (i === undefined) {
+      i = this.names.length;
+      this.names.push(input);
+      this.index.set(input, i);
+      this.maxEventTime.push(Number.NEGATIVE_INFINITY);
+      this.lastSeen.push(Number.NEGATIVE_INFINITY);
+    }
+    return i;
+  }
+
+  /** An event (or a carried upstream max event time) seen on an input: raises its max, marks it active. */
+  observe(input: string, eventTime: number, now: number): void {
+    this.observeAt(this.indexOf(input), eventTime, now);
+  }
+
+  /** `observe` by slot (from `indexOf`), for the hot path. */
+  observeAt(i: number, eventTime: number, now: number): void {
+    this.tick(now);
+    if (eventTime > (this.maxEventTime[i] as number)) this.maxEventTime[i] = eventTime;
+    if (now > (this.lastSeen[i] as number)) this.lastSeen[i] = now;
+  }
+
+  /** The task's watermark at processing time `now`. */
+  current(now: number): number {
+    this.tick(now);
+    let min = Number.POSITIVE_INFINITY;
+    let active = false;
+    for (let i = 0; i < this.names.length; i++) {
+      if (this.isIdle(i, now)) continue;
+      active = true;
+      const candidate = (this.maxEventTime[i] as number) - this.delayMs;
+      if (candidate < min) min = candidate;
+    }
+    if (active && min > this.watermark) this.watermark = min;
+    return this.watermark;
+  }
+
+  /** One input's own watermark (max event time − delay), idle or not; -Infinity before its first data. */
+  inputWatermark(input: string): number {
+    return this.inputWatermarkAt(this.indexOf(input));
+  }
+
+  inputWatermarkAt(i: number): number {
+    return (this.maxEventTime[i] as number) - this.delayMs;
+  }
+
+  /** Per input, for metrics and checkpoints; idleness as of `now`, by default the latest time seen. */
+  inputs(now: number = this.lastNow): InputWatermark[] {
+    const at = now;
+    return this.names.map((input, i) => ({
+      input,
+      maxEventTime: this.maxEventTime[i] as number,
+      idle: this.isIdle(i, at),
+      lastSeen: this.lastSeen[i] as number,
+    }));
+  }
+
+  private tick(now: number): void {
+    if (Number.isNaN(this.clockStart)) this.clockStart = now;
+    if (!(now <= this.lastNow)) this.lastNow = now;
+  }
+
+  private isIdle(i: number, now: number): boolean {
+    const seen = this.lastSeen[i] as number;
+    const since = seen === Number.NEGATIVE_INFINITY ? this.clockStart : seen;
+    return now - since > this.idleTimeoutMs;
+  }
+
+  snapshot(): WatermarksState {
+    const finite = (v: number): number | null => (Number.isFinite(v) ? v : null);
+    return {
+      inputs: this.names.map((input, i) => ({
+        input,
+        maxEventTime: finite(this.maxEventTime[i] as number),
+        lastSeen: finite(this.lastSeen[i] as number),
+      })),
+      clockStart: finite(this.clockStart),
+      lastNow: finite(this.lastNow),
+      watermark: finite(this.watermark),
+    };
+  }
+
+  static restore(state: WatermarksState, opts: WatermarksOptions): Watermarks {
+    const w = new Watermarks(opts);
+    for (const s of state.inputs) {
+      const i = w.indexOf(s.input);
+      w.maxEventTime[i] = s.maxEventTime ?? Number.NEGATIVE_INFINITY;
+      w.lastSeen[i] = s.lastSeen ?? Number.NEGATIVE_INFINITY;
+    }
+    w.clockStart = state.clockStart ?? Number.NaN;
+    w.lastNow = state.lastNow ?? Number.NaN;
+    w.watermark = state.watermark ?? Number.NEGATIVE_INFINITY;
+    return w;
+  }
+}
