@@ -98,6 +98,85 @@ export function objectStoreContract(name: string, open: () => Promise<ObjectStor
       expect(versions).toContain(final);
     });
 
+    it('creates an absent object once: a second putIfAbsent leaves the first body', async () => {
+      const key = `${run}/create/once.txt`;
+      expect(await store.putIfAbsent(key, 'first')).toBe(true);
+      expect(await store.putIfAbsent(key, 'second')).toBe(false);
+      expect(text(await store.get(key))).toBe('first');
+      await store.put(key, 'overwritten');
+      expect(await store.putIfAbsent(key, 'third')).toBe(false);
+      expect(text(await store.get(key))).toBe('overwritten');
+      await store.delete(key);
+      expect(await store.putIfAbsent(key, 'after delete')).toBe(true);
+      expect(text(await store.get(key))).toBe('after delete');
+    });
+
+    it('lets exactly one of 10 concurrent putIfAbsent win, and keeps its whole body', async () => {
+      for (let round = 0; round < 3; round++) {
+        const key = `${run}/race/${round}.bin`;
+        // Bodies big enough that a write takes a while, and different in every byte.
+        const bodies = Array.from({ length: 10 }, (_, i) => `${i}`.repeat(256 * 1024));
+        const won = await Promise.all(bodies.map((b) => store.putIfAbsent(key, b)));
+        expect(won.filter(Boolean)).toHaveLength(1);
+        expect(text(await store.get(key))).toBe(bodies[won.indexOf(true)]);
+      }
+    });
+
+    it('refuses a malformed key for putIfAbsent', async () => {
+      await expect(store.putIfAbsent(`${run}/a//b`, 'x')).rejects.toThrow(/invalid object key/);
+    });
+
+    it('lists one level: the objects directly under a prefix and its sub-prefixes, in key order', async () => {
+      const base = `${run}/level/bronze/tweets`;
+      const keys = [
+        `${base}/date=2024-05-02/p1-9.parquet`,
+        `${base}/date=2024-05-01/p0-2.parquet`,
+        `${base}/date=2024-05-01/p0-1.parquet`,
+        `${base}/date=2024-05-01/deeper/x.parquet`,
+        `${base}/_progress.json`,
+        `${base}/a.json`,
+        `${base}-other/z.json`,
+      ];
+      for (const key of keys) await store.put(key, key);
+      const top = await store.listLevel(`${base}/`);
+      expect(top.objects.map((o) => o.key)).toEqual([`${base}/_progress.json`, `${base}/a.json`]);
+      expect(top.objects.map((o) => o.size)).toEqual([
+        `${base}/_progress.json`.length,
+        `${base}/a.json`.length,
+      ]);
+      expect(top.prefixes).toEqual([`${base}/date=2024-05-01/`, `${base}/date=2024-05-02/`]);
+
+      const day = await store.listLevel(`${base}/date=2024-05-01/`);
+      expect(day.objects.map((o) => o.key)).toEqual([
+        `${base}/date=2024-05-01/p0-1.parquet`,
+        `${base}/date=2024-05-01/p0-2.parquet`,
+      ]);
+      expect(day.prefixes).toEqual([`${base}/date=2024-05-01/deeper/`]);
+      // The last object of a partition folder, without listing anything below it.
+      expect(day.objects.at(-1)?.key).toBe(`${base}/date=2024-05-01/p0-2.parquet`);
+
+      // A prefix that ends inside a name matches names that start with it, as in S3.
+      const partial = await store.listLevel(`${base}/date=2024-05-0`);
+      expect(partial.objects).toEqual([]);
+      expect(partial.prefixes).toEqual([`${base}/date=2024-05-01/`, `${base}/date=2024-05-02/`]);
+      const beside = await store.listLevel(`${base}`);
+      expect(beside.prefixes).toEqual([`${base}-other/`, `${base}/`]);
+
+      expect(await store.listLevel(`${run}/level/nothing-here/`)).toEqual({ objects: [], prefixes: [] });
+    });
+
+    it('drops a sub-prefix from the level once its last object is deleted', async () => {
+      const base = `${run}/level-delete`;
+      await store.put(`${base}/keep.txt`, 'k');
+      await store.put(`${base}/gone/only.txt`, 'g');
+      expect((await store.listLevel(`${base}/`)).prefixes).toEqual([`${base}/gone/`]);
+      await store.delete(`${base}/gone/only.txt`);
+      expect(await store.listLevel(`${base}/`)).toMatchObject({
+        objects: [{ key: `${base}/keep.txt` }],
+        prefixes: [],
+      });
+    });
+
     it('names where a key lives for outside readers', () => {
       expect(store.locate(`${run}/x.parquet`)).toMatch(/x\.parquet$/);
     });

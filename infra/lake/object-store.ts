@@ -14,14 +14,33 @@ export interface PutOptions {
   contentType?: string;
 }
 
+/** One level of the key space under a prefix, as S3 lists it with the delimiter `/`. */
+export interface ObjectLevel {
+  /** Objects whose key is the prefix followed by a name with no `/`, in key order. */
+  objects: ObjectInfo[];
+  /** The distinct `prefix + name + '/'` that lead to deeper objects, in key order. */
+  prefixes: string[];
+}
+
 export interface ObjectStore {
   /** Writes the whole object atomically: readers see the old object or the new one, never a part. */
   put(key: string, body: Uint8Array | string, options?: PutOptions): Promise<void>;
   /** The object's bytes, or undefined if there is none. */
   get(key: string): Promise<Uint8Array | undefined>;
   head(key: string): Promise<ObjectInfo | undefined>;
+  /**
+   * Conditional create: writes the whole object only if no object has the key, atomically, so of
+   * concurrent creators of one key exactly one wins and the object holds the winner's whole body.
+   * True if this call wrote it; false if an object was already there (left untouched).
+   */
+  putIfAbsent(key: string, body: Uint8Array | string, options?: PutOptions): Promise<boolean>;
   /** Objects whose key starts with `prefix`, in key order. */
   list(prefix: string): AsyncIterable<ObjectInfo>;
+  /**
+   * One level under `prefix` (S3's delimiter `/`): the objects directly under it and the
+   * sub-prefixes, so "the last object of this folder" needs no walk of everything below it.
+   */
+  listLevel(prefix: string): Promise<ObjectLevel>;
   /** Removes the object; removing a missing one is not an error. */
   delete(key: string): Promise<void>;
   /** Where a key lives, for external readers: `s3://bucket/key` or an absolute file path. */
@@ -69,4 +88,9 @@ function objectKeyProblem(key: string): string | undefined {
 export function assertObjectPrefix(prefix: string): void {
   if (prefix === '') return;
   assertObjectKey(prefix.endsWith('/') ? prefix.slice(0, -1) : prefix);
+}
+
+/** S3's key order: the keys' UTF-8 bytes compared as unsigned numbers. */
+export function compareObjectKeys(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }

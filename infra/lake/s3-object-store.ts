@@ -9,6 +9,12 @@
  *   multipart object visible only on CompleteMultipartUpload, so a put stays atomic either way.
  * - Transient failures are retried by the SDK (`maxAttempts`); what still fails reaches the caller
  *   as a retryable BackendUnavailableError. Puts are whole-object overwrites, so a retry is safe.
+ * - putIfAbsent is one PutObject with `If-None-Match: *` (S3 since 2024-08; MinIO checks it while
+ *   holding the object's lock for the whole write, so concurrent creators get one winner): 412
+ *   means the key exists. 409 ConditionalRequestConflict means a concurrent operation on the key
+ *   got in the way, and S3's documentation says to retry the upload, so it is retried: the retry
+ *   gets 412 if another creator won. Limit: if an attempt lands but its answer is lost, the
+ *   SDK's own retry sees 412 and the call reports false although its body was written.
  */
 import {
   CreateBucketCommand,
@@ -23,11 +29,12 @@ import {
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { BackendUnavailableError } from '../retry.js';
+import { BackendUnavailableError, sleep } from '../retry.js';
 import {
   assertObjectKey,
   assertObjectPrefix,
   type ObjectInfo,
+  type ObjectLevel,
   type ObjectStore,
   type PutOptions,
 } from './object-store.js';
@@ -51,6 +58,8 @@ export interface S3ObjectStoreOptions {
 }
 
 const MiB = 1024 * 1024;
+/** Conditional puts tried per putIfAbsent while S3 answers 409 ConditionalRequestConflict. */
+const CONFLICT_ATTEMPTS = 5;
 
 /** Errors that say the server could not be reached or did not answer, as opposed to a refusal. */
 function isServiceAnswer(error: unknown): boolean {
@@ -63,6 +72,10 @@ function isServiceAnswer(error: unknown): boolean {
 
 function statusOf(error: unknown): number | undefined {
   return (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+}
+
+function nameOf(error: unknown): string | undefined {
+  return (error as { name?: string })?.name;
 }
 
 function isNotFound(error: unknown): boolean {
@@ -148,6 +161,35 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
+  async putIfAbsent(key: string, body: Uint8Array | string, options: PutOptions = {}): Promise<boolean> {
+    assertObjectKey(key);
+    // Always one request, whatever the size (PutObject takes up to 5 GiB): a multipart upload
+    // would carry the condition only on its completion.
+    const params = {
+      Bucket: this.bucket,
+      Key: key,
+      Body: typeof body === 'string' ? Buffer.from(body) : body,
+      IfNoneMatch: '*',
+      ...(options.contentType ? { ContentType: options.contentType } : {}),
+    };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.client.send(new PutObjectCommand(params));
+        return true;
+      } catch (error) {
+        if (statusOf(error) === 412 || nameOf(error) === 'PreconditionFailed') return false;
+        const conflict = statusOf(error) === 409 || nameOf(error) === 'ConditionalRequestConflict';
+        if (!conflict) throw this.wrap(`put if absent ${key}`, error);
+        if (attempt === CONFLICT_ATTEMPTS) {
+          throw new BackendUnavailableError('s3', `put if absent ${key} (bucket ${this.bucket})`, {
+            cause: error,
+          });
+        }
+        await sleep(20 * 2 ** attempt);
+      }
+    }
+  }
+
   async get(key: string): Promise<Uint8Array | undefined> {
     assertObjectKey(key);
     try {
@@ -195,6 +237,37 @@ export class S3ObjectStore implements ObjectStore {
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
+  }
+
+  async listLevel(prefix: string): Promise<ObjectLevel> {
+    assertObjectPrefix(prefix);
+    const objects: ObjectInfo[] = [];
+    const prefixes: string[] = [];
+    let token: string | undefined;
+    do {
+      let page: ListObjectsV2CommandOutput;
+      try {
+        page = await this.client.send(
+          new ListObjectsV2Command({
+            Bucket: this.bucket,
+            Prefix: prefix,
+            Delimiter: '/',
+            ...(this.listPageSize ? { MaxKeys: this.listPageSize } : {}),
+            ...(token ? { ContinuationToken: token } : {}),
+          }),
+        );
+      } catch (error) {
+        throw this.wrap(`list level ${prefix}`, error);
+      }
+      // Each page is in key order and pages follow each other, so appending keeps the order.
+      for (const o of page.Contents ?? []) {
+        if (o.Key === undefined) continue;
+        objects.push({ key: o.Key, size: o.Size ?? 0, lastModified: o.LastModified?.getTime() ?? 0 });
+      }
+      for (const p of page.CommonPrefixes ?? []) if (p.Prefix !== undefined) prefixes.push(p.Prefix);
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return { objects, prefixes };
   }
 
   async delete(key: string): Promise<void> {

@@ -59,6 +59,30 @@ describe('s3 adapter on MinIO', () => {
     expect(listed).toEqual(keys);
   });
 
+  it('lists one level across pages: objects and sub-prefixes each complete and in key order', async () => {
+    const objects = Array.from({ length: 5 }, (_, i) => `${run}/level/o${i}.txt`);
+    const folders = Array.from({ length: 5 }, (_, i) => `${run}/level/f${i}/`);
+    for (const key of [...objects].reverse()) await store.put(key, key);
+    for (const folder of folders) {
+      await store.put(`${folder}a.txt`, 'a');
+      await store.put(`${folder}b.txt`, 'b');
+    }
+    // listPageSize 2: the 15 keys come back in several pages, mixing objects and prefixes.
+    const level = await store.listLevel(`${run}/level/`);
+    expect(level.objects.map((o) => o.key)).toEqual(objects);
+    expect(level.prefixes).toEqual(folders);
+  });
+
+  it('keeps the first body when putIfAbsent races on a large object', async () => {
+    const key = `${run}/race/big.bin`;
+    // Above the multipart threshold (6 MiB here): still one conditional PutObject each.
+    const bodies = Array.from({ length: 4 }, (_, i) => Buffer.alloc(7 * 1024 * 1024, i + 1));
+    const won = await Promise.all(bodies.map((b) => store.putIfAbsent(key, b)));
+    expect(won.filter(Boolean)).toHaveLength(1);
+    const back = Buffer.from((await store.get(key)) ?? []);
+    expect(back.equals(bodies[won.indexOf(true)] as Buffer)).toBe(true);
+  });
+
   it('names objects as s3:// URLs', () => {
     expect(store.locate(`${run}/x.parquet`)).toBe(`s3://${s3.bucket}/${run}/x.parquet`);
   });
