@@ -1,0 +1,294 @@
+/**
+ * The join rule, in this one file.
+ *
+ * - Minute candles from a symbol's ticks (open = first tick by (trade_timestamp, offset), close =
+ *   the last, high = max, low = min, volume summed, ticks counted), joined with the symbol's minute
+ *   window on (symbol, minute) into a SentimentMinuteRow: a minute with ticks and no tweets has
+ *   tweet_count 0; one with tweets and no ticks has tick_count 0 and no prices.
+ * - As-of join of a mention with its symbol's latest tick at or before the tweet's event time and
+ *   no older than the watermark delay (equal timestamps: the last by offset), giving
+ *   price_at_tweet/price_tick_at, absent when there is none. The price is final once the tick
+ *   side can no longer bring a tick at or before the tweet: when the stock-prices input's own
+ *   watermark passes the tweet's time, or the task's watermark does (a tick below it is late and
+ *   never joins, which releases mentions while that input is idle).
+ */
+import type { SentimentMinuteRow, TweetBySymbolRow } from '../schemas/rows.js';
+import type { TweetAggregate } from './windows.js';
+
+/** A minute's OHLCV; the open/close tie-breakers make it independent of arrival order. */
+export interface Candle {
+  count: number;
+  openTs: number;
+  openOffset: number;
+  open: number;
+  closeTs: number;
+  closeOffset: number;
+  close: number;
+  high: number;
+  low: number;
+  volume: number;
+}
+
+export interface CandleTick {
+  tradeTimestamp: number;
+  offset: number;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+}
+
+export function emptyCandle(): Candle {
+  return {
+    count: 0,
+    openTs: 0,
+    openOffset: 0,
+    open: 0,
+    closeTs: 0,
+    closeOffset: 0,
+    close: 0,
+    high: 0,
+    low: 0,
+    volume: 0,
+  };
+}
+
+export function copyCandle(c: Candle): Candle {
+  return { ...c };
+}
+
+export function addTickToCandle(c: Candle, t: CandleTick): void {
+  const first = c.count === 0;
+  if (first || t.tradeTimestamp < c.openTs || (t.tradeTimestamp === c.openTs && t.offset < c.openOffset)) {
+    c.openTs = t.tradeTimestamp;
+    c.openOffset = t.offset;
+    c.open = t.open;
+  }
+  if (first || t.tradeTimestamp > c.closeTs || (t.tradeTimestamp === c.closeTs && t.offset > c.closeOffset)) {
+    c.closeTs = t.tradeTimestamp;
+    c.closeOffset = t.offset;
+    c.close = t.close;
+  }
+  if (first || t.high > c.high) c.high = t.high;
+  if (first || t.low < c.low) c.low = t.low;
+  c.volume += t.volume;
+  c.count++;
+}
+
+/** The row of one (symbol, minute): its pane, its trailing five-minute sums and its candle. */
+export function minuteRow(
+  symbol: string,
+  day: string,
+  minute: number,
+  tweets: TweetAggregate,
+  trailing: TweetAggregate,
+  candle: Candle,
+  final: boolean,
+  now: number,
+): SentimentMinuteRow {
+  const row: SentimentMinuteRow = {
+    symbol,
+    day,
+    minute,
+    tweet_count: tweets.count,
+    positive_count: tweets.positive,
+    neutral_count: tweets.neutral,
+    negative_count: tweets.negative,
+    compound_sum: tweets.compoundSum,
+    tweet_count_5m: trailing.count,
+    positive_count_5m: trailing.positive,
+    neutral_count_5m: trailing.neutral,
+    negative_count_5m: trailing.negative,
+    compound_sum_5m: trailing.compoundSum,
+    tick_count: candle.count,
+    final,
+    updated_at: now,
+  };
+  if (tweets.count > 0) {
+    row.compound_min = tweets.compoundMin;
+    row.compound_max = tweets.compoundMax;
+  }
+  if (trailing.count > 0) {
+    row.compound_min_5m = trailing.compoundMin;
+    row.compound_max_5m = trailing.compoundMax;
+  }
+  if (candle.count > 0) {
+    row.open_price = candle.open;
+    row.high_price = candle.high;
+    row.low_price = candle.low;
+    row.close_price = candle.close;
+    row.volume = candle.volume;
+  }
+  return row;
+}
+
+/** A symbol's non-late ticks, sorted by (trade_timestamp, offset), as parallel arrays from `start`. */
+interface TickSeries {
+  ts: number[];
+  offset: number[];
+  close: number[];
+  start: number;
+}
+
+export interface AsOfJoinState {
+  series: { symbol: string; ts: number[]; offset: number[]; close: number[] }[];
+  /** rows waiting for their final price, ascending created_at, with the provisional price on them */
+  pending: TweetBySymbolRow[];
+}
+
+/** Compacting the front of an array is worth it once this much of it is dead. */
+const COMPACT_AT = 1024;
+
+export class AsOfJoin {
+  private readonly series = new Map<string, TickSeries>();
+  private pending: TweetBySymbolRow[] = [];
+  private pendingStart = 0;
+  private ticks = 0;
+
+  constructor(private readonly delayMs: number) {}
+
+  /** A non-late tick joins the history. */
+  addTick(symbol: string, tradeTimestamp: number, offset: number, close: number): void {
+    let s = this.series.get(symbol);
+    if (s === undefined) {
+      s = { ts: [], offset: [], close: [], start: 0 };
+      this.series.set(symbol, s);
+    }
+    let i = s.ts.length;
+    // Ticks come mostly in order: search from the end.
+    while (
+      i > s.start &&
+      ((s.ts[i - 1] as number) > tradeTimestamp ||
+        ((s.ts[i - 1] as number) === tradeTimestamp && (s.offset[i - 1] as number) > offset))
+    ) {
+      i--;
+    }
+    if (i === s.ts.length) {
+      s.ts.push(tradeTimestamp);
+      s.offset.push(offset);
+      s.close.push(close);
+    } else {
+      s.ts.splice(i, 0, tradeTimestamp);
+      s.offset.splice(i, 0, offset);
+      s.close.splice(i, 0, close);
+    }
+    this.ticks++;
+  }
+
+  /** The row with the as-of price from the ticks held now; a new object only when the price differs. */
+  priced(row: TweetBySymbolRow): TweetBySymbolRow {
+    const s = this.series.get(row.symbol);
+    const i = s === undefined ? -1 : this.latestAtOrBefore(s, row.created_at);
+    const at = i < 0 ? undefined : (s as TickSeries).ts[i];
+    const price = i < 0 ? undefined : (s as TickSeries).close[i];
+    if (at === row.price_tick_at && price === row.price_at_tweet) return row;
+    const { price_at_tweet: _p, price_tick_at: _a, ...rest } = row;
+    return at === undefined ? rest : { ...rest, price_at_tweet: price as number, price_tick_at: at };
+  }
+
+  /** Holds a row (already emitted with its provisional price) until its final price is known. */
+  await(row: TweetBySymbolRow): void {
+    const p = this.pending;
+    let i = p.length;
+    while (i > this.pendingStart && (p[i - 1] as TweetBySymbolRow).created_at > row.created_at) i--;
+    if (i === p.length) p.push(row);
+    else p.splice(i, 0, row);
+  }
+
+  /**
+   * Final prices of the rows whose time is below `threshold` (the tick side's or the task's
+   * watermark, whichever is further): `emit` gets a row again only when its price changed.
+   */
+  release(threshold: number, emit: (row: TweetBySymbolRow) => void): void {
+    const p = this.pending;
+    while (this.pendingStart < p.length) {
+      const row = p[this.pendingStart] as TweetBySymbolRow;
+      if (!(row.created_at < threshold)) break;
+      this.pendingStart++;
+      const final = this.priced(row);
+      if (final !== row) emit(final);
+    }
+    if (this.pendingStart === p.length) {
+      this.pending = [];
+      this.pendingStart = 0;
+    } else if (this.pendingStart > COMPACT_AT && this.pendingStart * 2 > p.length) {
+      this.pending = p.slice(this.pendingStart);
+      this.pendingStart = 0;
+    }
+  }
+
+  /** Earliest time still waiting for its price; +Infinity when none. */
+  earliestPending(): number {
+    const row = this.pending[this.pendingStart];
+    return row === undefined ? Number.POSITIVE_INFINITY : row.created_at;
+  }
+
+  /**
+   * Drops ticks no row can join any more: every row still to be priced has its time at or after
+   * `earliest`, and a tick more than the delay before a row's time never joins it.
+   */
+  evict(earliest: number): void {
+    const bound = earliest - this.delayMs;
+    if (!(bound > Number.NEGATIVE_INFINITY)) return;
+    for (const [symbol, s] of this.series) {
+      const before = s.start;
+      while (s.start < s.ts.length && (s.ts[s.start] as number) < bound) s.start++;
+      this.ticks -= s.start - before;
+      if (s.start === s.ts.length) {
+        this.series.delete(symbol);
+      } else if (s.start > COMPACT_AT && s.start * 2 > s.ts.length) {
+        s.ts = s.ts.slice(s.start);
+        s.offset = s.offset.slice(s.start);
+        s.close = s.close.slice(s.start);
+        s.start = 0;
+      }
+    }
+  }
+
+  pendingCount(): number {
+    return this.pending.length - this.pendingStart;
+  }
+
+  bufferedTicks(): number {
+    return this.ticks;
+  }
+
+  snapshot(): AsOfJoinState {
+    const series: AsOfJoinState['series'] = [];
+    for (const [symbol, s] of this.series) {
+      series.push({
+        symbol,
+        ts: s.ts.slice(s.start),
+        offset: s.offset.slice(s.start),
+        close: s.close.slice(s.start),
+      });
+    }
+    return { series, pending: this.pending.slice(this.pendingStart).map((row) => ({ ...row })) };
+  }
+
+  static restore(state: AsOfJoinState, delayMs: number): AsOfJoin {
+    const j = new AsOfJoin(delayMs);
+    for (const s of state.series) {
+      j.series.set(s.symbol, { ts: [...s.ts], offset: [...s.offset], close: [...s.close], start: 0 });
+      j.ticks += s.ts.length;
+    }
+    j.pending = state.pending.map((row) => ({ ...row }));
+    return j;
+  }
+
+  /** Index of the last tick at or before `t` and no older than the delay, or -1. */
+  private latestAtOrBefore(s: TickSeries, t: number): number {
+    // Binary search for the first index with ts > t; the one before it is the latest at or before t.
+    let lo = s.start;
+    let hi = s.ts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((s.ts[mid] as number) <= t) lo = mid + 1;
+      else hi = mid;
+    }
+    const i = lo - 1;
+    if (i < s.start || (s.ts[i] as number) < t - this.delayMs) return -1;
+    return i;
+  }
+}
