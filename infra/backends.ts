@@ -100,6 +100,7 @@ async function openViewStore(
         keyspace: c.keyspace,
         replicationFactor: c.replicationFactor,
         defaultTtlSeconds,
+        writesInFlight: config.cassandraWritesInFlight,
         ...(options.connectTimeoutMs ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
       }),
     logger,

@@ -2,14 +2,24 @@
  * The view-store port on Apache Cassandra, with the DataStax `cassandra-driver`.
  *
  * - Keyspace and tables come from `cassandraDdl` (schemas/cassandra.ts), run at start-up; every
- *   statement is `IF NOT EXISTS`, so a restart or a second instance is harmless.
+ *   statement is `IF NOT EXISTS`, so a restart or a second instance is harmless. A table created
+ *   before its row schema gained columns gets them added (schema-migration.ts).
  * - Every statement is prepared (the driver caches it per query text) and marked idempotent:
  *   our writes are upserts by primary key, so the driver may retry them after a timeout.
  * - An upsert binds every column of the table; a value left undefined is sent as *unset*, which
- *   leaves the stored cell as it is (`useUndefinedAsUnset`). Null would delete it.
- * - Writes of a batch run with bounded concurrency (`maxConcurrentWrites`) instead of a logged
- *   batch: rows of different partitions gain nothing from a batch, and a bound keeps the
- *   driver's queue and the server's mutation stage from flooding.
+ *   leaves the stored cell as it is (`useUndefinedAsUnset`). Null would delete it, so rows are
+ *   validated against the row schema first (row-validation.ts), all before any is written.
+ * - Rows are grouped by partition and sent as unlogged batches of at most `maxBatchRows` rows of
+ *   one partition: a single-partition batch is one mutation on one replica set, about twice the
+ *   rows/s of single inserts here (bench/RESULTS.md), and draws no batch-size warning. Rows of
+ *   different partitions never share a batch (that only moves coordination onto one node).
+ * - One InFlightLimit per store bounds the write requests of all upsert calls together
+ *   (`writesInFlight`, CASSANDRA_WRITES_IN_FLIGHT), so concurrent writers cannot flood the
+ *   driver's queue or the server's mutation stage.
+ * - `writeTime` is sent as `USING TIMESTAMP` (µs). Without it, the statements of one batch share
+ *   the batch's client timestamp, on which Cassandra would resolve two rows with one key by value;
+ *   so rows repeating a key within one call are merged first, the later row's columns winning, as
+ *   consecutive writes would.
  * - Reads and writes use LOCAL_QUORUM, so on a cluster a read sees an acknowledged write.
  * - A lost server surfaces as a retryable BackendUnavailableError; the driver reconnects in the
  *   background with exponential backoff.
@@ -18,16 +28,24 @@ import cassandra from 'cassandra-driver';
 import {
   cassandraDdl,
   cqlColumns,
+  TABLE_SPECS,
   type TableName,
   type TableSpec,
   tableSpec,
 } from '../../schemas/cassandra.js';
 import type { LogicalKind } from '../../schemas/columns.js';
 import { BackendUnavailableError } from '../retry.js';
+import { InFlightLimit } from './in-flight-limit.js';
+import { validateRange, validateRows, validateUpsertOptions } from './row-validation.js';
+import { addColumnStatements } from './schema-migration.js';
 import type { ClusteringRange, UpsertOptions, ViewQuery, ViewRow, ViewStore } from './view-store.js';
 
 const { Client, types, errors, policies } = cassandra;
 type CassandraClient = InstanceType<typeof Client>;
+
+/** Rows per single-partition batch; measured in bench/cassandra-writes.bench.ts. */
+export const DEFAULT_MAX_BATCH_ROWS = 50;
+export const DEFAULT_WRITES_IN_FLIGHT = 128;
 
 export interface CassandraViewStoreOptions {
   /** `host` or `host:port` */
@@ -37,7 +55,10 @@ export interface CassandraViewStoreOptions {
   replicationFactor: number;
   /** Default TTL of the tables (the speed view's horizon). */
   defaultTtlSeconds: number;
-  maxConcurrentWrites?: number;
+  /** Process-wide bound on write requests in flight (CASSANDRA_WRITES_IN_FLIGHT). */
+  writesInFlight?: number;
+  /** Rows per unlogged single-partition batch; 1 sends single inserts. */
+  maxBatchRows?: number;
   connectTimeoutMs?: number;
   readTimeoutMs?: number;
 }
@@ -50,12 +71,14 @@ interface Column {
 interface TableStatements {
   spec: TableSpec;
   columns: Column[];
-  insert: string;
-  insertWithTtl: string;
+  kinds: Map<string, LogicalKind>;
+  /** by `${ttl ? 1 : 0}${writeTime ? 1 : 0}` */
+  inserts: Map<string, string>;
   keyColumns: string[];
 }
 
-const RANGE_OPERATORS: [keyof ClusteringRange, string][] = [
+type Bound = keyof ClusteringRange;
+const RANGE_OPERATORS: [Bound, string][] = [
   ['gt', '>'],
   ['gte', '>='],
   ['lt', '<'],
@@ -111,15 +134,49 @@ function isTransient(error: unknown): boolean {
   return false;
 }
 
+/** Rows grouped by partition (first-seen order), rows repeating a primary key merged. */
+export function groupByPartition(
+  spec: TableSpec,
+  rows: readonly ViewRow[],
+  mergeDuplicates: boolean,
+): ViewRow[][] {
+  const groups = new Map<string, Map<string, ViewRow> | ViewRow[]>();
+  const clustering = spec.clustering.map((c) => c.column);
+  for (const row of rows) {
+    const partition = JSON.stringify(spec.partitionKey.map((c) => row[c]));
+    if (mergeDuplicates) {
+      const group = (groups.get(partition) as Map<string, ViewRow> | undefined) ?? new Map<string, ViewRow>();
+      groups.set(partition, group);
+      const key = JSON.stringify(clustering.map((c) => row[c]));
+      const earlier = group.get(key);
+      group.set(key, earlier ? { ...earlier, ...row } : row);
+    } else {
+      const group = (groups.get(partition) as ViewRow[] | undefined) ?? [];
+      groups.set(partition, group);
+      group.push(row);
+    }
+  }
+  return [...groups.values()].map((group) => (Array.isArray(group) ? group : [...group.values()]));
+}
+
 export class CassandraViewStore implements ViewStore {
   private readonly statements = new Map<string, TableStatements>();
-  private readonly maxConcurrent: number;
+  private readonly writes: InFlightLimit;
+  private readonly maxBatchRows: number;
 
   private constructor(
     private readonly client: CassandraClient,
     private readonly options: CassandraViewStoreOptions,
   ) {
-    this.maxConcurrent = options.maxConcurrentWrites ?? 64;
+    this.writes = new InFlightLimit(options.writesInFlight ?? DEFAULT_WRITES_IN_FLIGHT);
+    this.maxBatchRows = options.maxBatchRows ?? DEFAULT_MAX_BATCH_ROWS;
+    if (!Number.isInteger(this.maxBatchRows) || this.maxBatchRows < 1)
+      throw new Error(`maxBatchRows must be a positive integer (got ${this.maxBatchRows})`);
+  }
+
+  /** Write requests in flight now, across all upsert calls (never above `writesInFlight`). */
+  get writesInFlight(): number {
+    return this.writes.inFlight;
   }
 
   /** Connects (one attempt: the caller owns retries) and returns a store; the schema is not touched. */
@@ -161,13 +218,26 @@ export class CassandraViewStore implements ViewStore {
       replicationFactor: this.options.replicationFactor,
       ttlSeconds: this.options.defaultTtlSeconds,
     });
-    for (const statement of ddl) {
-      try {
+    try {
+      for (const statement of ddl) {
         // DDL is not prepared; the driver waits for schema agreement after each statement.
         await this.client.execute(statement, [], { prepare: false });
-      } catch (error) {
-        throw this.wrap('create schema', error);
       }
+      for (const spec of TABLE_SPECS) {
+        const result = await this.client.execute(
+          'SELECT column_name, type FROM system_schema.columns WHERE keyspace_name = ? AND table_name = ?',
+          [this.keyspace.toLowerCase(), spec.name],
+          { prepare: true },
+        );
+        const existing = new Map<string, string>(
+          result.rows.map((row) => [row.get('column_name') as string, row.get('type') as string]),
+        );
+        for (const statement of addColumnStatements(this.keyspace, spec, existing)) {
+          await this.client.execute(statement, [], { prepare: false });
+        }
+      }
+    } catch (error) {
+      throw this.wrap('create schema', error);
     }
   }
 
@@ -182,8 +252,13 @@ export class CassandraViewStore implements ViewStore {
       statements = {
         spec,
         columns,
-        insert,
-        insertWithTtl: `${insert} USING TTL ?`,
+        kinds: new Map(columns.map((c) => [c.name, c.kind])),
+        inserts: new Map([
+          ['00', insert],
+          ['10', `${insert} USING TTL ?`],
+          ['01', `${insert} USING TIMESTAMP ?`],
+          ['11', `${insert} USING TTL ? AND TIMESTAMP ?`],
+        ]),
         keyColumns: [...spec.partitionKey, ...spec.clustering.map((c) => c.column)],
       };
       this.statements.set(name, statements);
@@ -193,39 +268,48 @@ export class CassandraViewStore implements ViewStore {
 
   async upsert(name: TableName, rows: ViewRow[], options: UpsertOptions = {}): Promise<void> {
     const table = this.table(name);
-    if (
-      options.ttlSeconds !== undefined &&
-      (!Number.isInteger(options.ttlSeconds) || options.ttlSeconds < 0)
-    ) {
-      throw new Error(`upsert ${name}: ttlSeconds must be a non-negative integer`);
-    }
-    // Check every row before writing any, so a bad row does not leave half a batch behind.
-    for (const row of rows) {
-      for (const column of table.keyColumns) {
-        if (row[column] === undefined || row[column] === null) {
-          throw new Error(`upsert ${name}: key column ${column} is missing`);
-        }
+    validateUpsertOptions(table.spec, options);
+    // Every row is checked before any is written, so a bad row leaves nothing behind.
+    const checked = validateRows(table.spec, rows);
+    const { ttlSeconds, writeTime } = options;
+    const query = table.inserts.get(
+      `${ttlSeconds === undefined ? 0 : 1}${writeTime === undefined ? 0 : 1}`,
+    ) as string;
+    const tail: unknown[] = [];
+    if (ttlSeconds !== undefined) tail.push(ttlSeconds);
+    if (writeTime !== undefined) tail.push(types.Long.fromNumber(writeTime * 1000));
+    const paramsOf = (row: ViewRow) => [...table.columns.map((c) => toCql(c.kind, row[c.name])), ...tail];
+
+    const requests: ViewRow[][] = [];
+    for (const group of groupByPartition(table.spec, checked, writeTime === undefined)) {
+      for (let i = 0; i < group.length; i += this.maxBatchRows) {
+        requests.push(group.slice(i, i + this.maxBatchRows));
       }
     }
-    const query = options.ttlSeconds === undefined ? table.insert : table.insertWithTtl;
-    const params = rows.map((row) => {
-      const values = table.columns.map((c) => toCql(c.kind, row[c.name]));
-      if (options.ttlSeconds !== undefined) values.push(options.ttlSeconds);
-      return values;
-    });
-    let next = 0;
     let failure: unknown;
-    const worker = async () => {
-      while (failure === undefined && next < params.length) {
-        const values = params[next++];
-        try {
-          await this.client.execute(query, values, { prepare: true, isIdempotent: true });
-        } catch (error) {
-          failure ??= error;
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.maxConcurrent, params.length) }, worker));
+    await Promise.all(
+      requests.map((chunk) =>
+        this.writes.run(async () => {
+          // After a failure the call is failing anyway; do not spend requests on the rest.
+          if (failure !== undefined) return;
+          try {
+            if (chunk.length === 1) {
+              await this.client.execute(query, paramsOf(chunk[0] as ViewRow), {
+                prepare: true,
+                isIdempotent: true,
+              });
+            } else {
+              await this.client.batch(
+                chunk.map((row) => ({ query, params: paramsOf(row) })),
+                { prepare: true, logged: false, isIdempotent: true },
+              );
+            }
+          } catch (error) {
+            failure ??= error;
+          }
+        }),
+      ),
+    );
     // Rows already written stay written: an upsert batch is idempotent, the caller retries it whole.
     if (failure !== undefined) throw this.wrap(`upsert ${name}`, failure);
   }
@@ -235,7 +319,7 @@ export class CassandraViewStore implements ViewStore {
     const { spec } = table;
     const where: string[] = [];
     const params: unknown[] = [];
-    const kindOf = (column: string) => table.columns.find((c) => c.name === column)?.kind ?? 'text';
+    const kindOf = (column: string) => table.kinds.get(column) ?? 'text';
     for (const column of spec.partitionKey) {
       const value = query.partition[column];
       if (value === undefined || value === null)
@@ -243,13 +327,23 @@ export class CassandraViewStore implements ViewStore {
       where.push(`${column} = ?`);
       params.push(toCql(kindOf(column), value));
     }
-    const first = spec.clustering[0];
-    if (first && query.range) {
-      for (const [bound, operator] of RANGE_OPERATORS) {
+    validateRange(spec, query.range);
+    if (query.range) {
+      const bounds = RANGE_OPERATORS.filter(([bound]) => query.range?.[bound] !== undefined);
+      // CQL refuses single-column and tuple relations side by side; write all as tuples then.
+      const tuples = bounds.some(([bound]) => Array.isArray(query.range?.[bound]));
+      for (const [bound, operator] of bounds) {
         const value = query.range[bound];
-        if (value === undefined) continue;
-        where.push(`${first.column} ${operator} ?`);
-        params.push(toCql(kindOf(first.column), value));
+        const values = Array.isArray(value) ? value : [value];
+        const columns = spec.clustering.slice(0, values.length).map((c) => c.column);
+        if (tuples) {
+          where.push(`(${columns.join(', ')}) ${operator} (${columns.map(() => '?').join(', ')})`);
+        } else {
+          where.push(`${columns[0]} ${operator} ?`);
+        }
+        values.forEach((v, i) => {
+          params.push(toCql(kindOf(columns[i] as string), v));
+        });
       }
     }
     const flip = (order: 'ASC' | 'DESC') => (order === 'ASC' ? 'DESC' : 'ASC');
@@ -260,7 +354,9 @@ export class CassandraViewStore implements ViewStore {
     if (query.limit !== undefined && (!Number.isInteger(query.limit) || query.limit < 1)) {
       throw new Error(`query ${name}: limit must be a positive integer`);
     }
-    const limit = query.limit === undefined ? '' : ` LIMIT ${query.limit}`;
+    // A bind marker, not a literal: one prepared statement serves every limit.
+    const limit = query.limit === undefined ? '' : ' LIMIT ?';
+    if (query.limit !== undefined) params.push(query.limit);
     const cql = `SELECT ${table.columns.map((c) => c.name).join(', ')} FROM ${this.keyspace}.${spec.name} WHERE ${where.join(' AND ')}${orderBy}${limit}`;
 
     const rows: R[] = [];

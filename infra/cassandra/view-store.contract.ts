@@ -6,8 +6,10 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TABLES } from '../../schemas/cassandra.js';
 import type { SentimentMinuteRow, TickRow, TweetBySymbolRow } from '../../schemas/rows.js';
+import { DAY_MS, utcDay } from '../../schemas/time.js';
 import { sleep } from '../retry.js';
-import type { ViewStore } from './view-store.js';
+import { readRange } from './range-reader.js';
+import type { ViewRow, ViewStore } from './view-store.js';
 
 const DAY = '2024-05-01';
 const T0 = Date.UTC(2024, 4, 1, 13, 0, 0);
@@ -36,6 +38,20 @@ export function viewStoreContract(
       low_price: close - 2,
       close_price: close,
       volume: 1000 + minute,
+    });
+
+    const tweetRow = (s: string, id: string, at: number): TweetBySymbolRow => ({
+      symbol: s,
+      day: utcDay(at),
+      created_at: at,
+      id,
+      text: `tweet ${id} $${s}`,
+      user_id: 'u1',
+      compound: 0.1,
+      pos: 0.2,
+      neu: 0.8,
+      neg: 0,
+      label: 'positive',
     });
 
     beforeAll(async () => {
@@ -160,6 +176,11 @@ export function viewStoreContract(
           neutral_count: 0,
           negative_count: 0,
           compound_sum: 0.4,
+          tweet_count_5m: 1,
+          positive_count_5m: 1,
+          neutral_count_5m: 0,
+          negative_count_5m: 0,
+          compound_sum_5m: 0.4,
           tick_count: 0,
           final: false,
           updated_at: T0,
@@ -174,19 +195,7 @@ export function viewStoreContract(
 
     it('orders rows with equal time by the next clustering column', async () => {
       const s = symbol();
-      const tweet = (id: string, at: number): TweetBySymbolRow => ({
-        symbol: s,
-        day: DAY,
-        created_at: at,
-        id,
-        text: `tweet ${id} $${s}`,
-        user_id: 'u1',
-        compound: 0.1,
-        pos: 0.2,
-        neu: 0.8,
-        neg: 0,
-        label: 'positive',
-      });
+      const tweet = (id: string, at: number) => tweetRow(s, id, at);
       await store.upsert(TABLES.tweetsBySymbol.name, [tweet('b', T0), tweet('a', T0), tweet('c', T0 + 1000)]);
       const rows = await store.query<TweetBySymbolRow>(TABLES.tweetsBySymbol.name, {
         partition: { symbol: s, day: DAY },
@@ -212,6 +221,204 @@ export function viewStoreContract(
       await expect(
         store.upsert(TABLES.marketData.name, [{ ...tick(symbol(), 1, 1), day: undefined }]),
       ).rejects.toThrow(/day/);
+    });
+
+    describe('validation before any write', () => {
+      it('refuses a string where a timestamp belongs, naming the table and the column', async () => {
+        const s = symbol();
+        const bad = { ...tick(s, 1, 1), trade_timestamp: '2024-05-01T13:01:00Z' };
+        await expect(store.upsert(TABLES.marketData.name, [bad])).rejects.toThrow(
+          /market_data.*trade_timestamp.*integer/,
+        );
+      });
+
+      it('writes nothing when any row of the call is bad (all or nothing)', async () => {
+        const s = symbol();
+        const rows: ViewRow[] = Array.from({ length: 120 }, (_, i) => tick(s, i % 60, 100 + i));
+        rows.push({ ...tick(s, 61, 1), close_price: 'high' });
+        await expect(store.upsert(TABLES.marketData.name, rows)).rejects.toThrow(/close_price/);
+        expect(await store.query(TABLES.marketData.name, { partition: { symbol: s, day: DAY } })).toEqual([]);
+      });
+
+      it('refuses null (the port promises absent) and columns the table does not have', async () => {
+        const s = symbol();
+        await expect(
+          store.upsert(TABLES.marketData.name, [{ ...tick(s, 1, 1), volume: null }]),
+        ).rejects.toThrow(/volume.*null/);
+        await expect(
+          store.upsert(TABLES.marketData.name, [{ ...tick(s, 1, 1), colour: 'red' }]),
+        ).rejects.toThrow(/colour/);
+        expect(await store.query(TABLES.marketData.name, { partition: { symbol: s, day: DAY } })).toEqual([]);
+      });
+    });
+
+    describe('write time (USING TIMESTAMP)', () => {
+      const at = Date.UTC(2024, 4, 1, 13, 30);
+
+      it('never lets an older replay overwrite a newer cell, while its other cells still land', async () => {
+        const s = symbol();
+        const key = { symbol: s, day: DAY, created_at: T0, id: 'x' };
+        await store.upsert(TABLES.tweetsBySymbol.name, [{ ...tweetRow(s, 'x', T0), compound: 0.9 }], {
+          writeTime: at,
+        });
+        // The replay is older: compound stays; price_at_tweet was never written, so it lands.
+        await store.upsert(
+          TABLES.tweetsBySymbol.name,
+          [{ ...tweetRow(s, 'x', T0), compound: -0.5, price_at_tweet: 101.5 }],
+          { writeTime: at - 1 },
+        );
+        let [row] = await store.query<TweetBySymbolRow>(TABLES.tweetsBySymbol.name, {
+          partition: { symbol: s, day: DAY },
+        });
+        expect(row).toMatchObject({ ...key, compound: 0.9, price_at_tweet: 101.5 });
+        await store.upsert(TABLES.tweetsBySymbol.name, [{ ...tweetRow(s, 'x', T0), compound: 0.2 }], {
+          writeTime: at + 1,
+        });
+        [row] = await store.query<TweetBySymbolRow>(TABLES.tweetsBySymbol.name, {
+          partition: { symbol: s, day: DAY },
+        });
+        expect(row).toMatchObject({ compound: 0.2, price_at_tweet: 101.5 });
+      });
+
+      it('on equal write times keeps the greater serialized value, whatever the order of arrival', async () => {
+        // Cassandra breaks the tie on the value's bytes: a negative double (sign bit set) beats 1.
+        for (const [first, second] of [
+          [1, -1],
+          [-1, 1],
+        ]) {
+          const s = symbol();
+          for (const close of [first, second] as number[]) {
+            await store.upsert(TABLES.marketData.name, [tick(s, 1, close)], { writeTime: at });
+          }
+          const [row] = await store.query<TickRow>(TABLES.marketData.name, {
+            partition: { symbol: s, day: DAY },
+          });
+          expect(row?.close_price).toBe(-1);
+        }
+      });
+
+      it('on equal write times prefers the expiring cell over the one without expiry', async () => {
+        const s = symbol();
+        await store.upsert(TABLES.marketData.name, [tick(s, 1, 3)], { writeTime: at, ttlSeconds: 1000 });
+        await store.upsert(TABLES.marketData.name, [tick(s, 1, 9)], { writeTime: at, ttlSeconds: 0 });
+        const [row] = await store.query<TickRow>(TABLES.marketData.name, {
+          partition: { symbol: s, day: DAY },
+        });
+        expect(row?.close_price).toBe(3);
+      });
+
+      it('without a write time, a later row of the same call wins over an earlier one', async () => {
+        const s = symbol();
+        await store.upsert(TABLES.marketData.name, [tick(s, 1, 5), tick(s, 2, 7), tick(s, 1, 6)]);
+        const rows = await store.query<TickRow>(TABLES.marketData.name, {
+          partition: { symbol: s, day: DAY },
+        });
+        expect(rows.map((r) => r.close_price)).toEqual([7, 6]);
+      });
+    });
+
+    describe('multi-column clustering bounds', () => {
+      // created_at DESC, id ASC; three rows share T0.
+      const ids = ['a', 'b', 'c'];
+      let s: string;
+      const read = (range: object, order?: 'reversed') =>
+        store
+          .query<TweetBySymbolRow>(TABLES.tweetsBySymbol.name, {
+            partition: { symbol: s, day: DAY },
+            range,
+            ...(order ? { order } : {}),
+          })
+          .then((rows) => rows.map((r) => `${(r.created_at - T0) / 1000}${r.id}`));
+
+      beforeAll(async () => {
+        s = symbol();
+        await store.upsert(TABLES.tweetsBySymbol.name, [
+          tweetRow(s, 'x', T0 + 1000),
+          ...ids.map((id) => tweetRow(s, id, T0)),
+          tweetRow(s, 'z', T0 - 1000),
+        ]);
+      });
+
+      it('compares a tuple by plain value order, as Cassandra does on mixed clustering orders', async () => {
+        expect(await read({})).toEqual(['1x', '0a', '0b', '0c', '-1z']);
+        expect(await read({ lt: [T0, 'b'] })).toEqual(['0a', '-1z']);
+        expect(await read({ gt: [T0, 'b'] })).toEqual(['1x', '0c']);
+        expect(await read({ gte: [T0, 'b'], lt: [T0 + 1000, 'a'] })).toEqual(['0b', '0c']);
+      });
+
+      it('narrows a tuple bound with a shorter one: the rows after a cursor within its timestamp', async () => {
+        expect(await read({ gt: [T0, 'a'], lte: [T0] })).toEqual(['0b', '0c']);
+        expect(await read({ lt: [T0, 'c'], gte: [T0] })).toEqual(['0a', '0b']);
+        expect(await read({ gt: [T0, 'a'], lte: [T0] }, 'reversed')).toEqual(['0c', '0b']);
+      });
+
+      it('refuses two lower bounds, as CQL does', async () => {
+        await expect(read({ gt: [T0, 'a'], gte: [T0] })).rejects.toThrow(/lower bound/);
+      });
+    });
+
+    describe('range reader across day partitions', () => {
+      // 300 rows over three days, three rows per timestamp, some at the very edges of a day.
+      const start = Date.UTC(2024, 5, 10, 0, 0, 0);
+      let s: string;
+      let all: TweetBySymbolRow[];
+
+      beforeAll(async () => {
+        s = symbol();
+        all = Array.from({ length: 300 }, (_, i) => {
+          const slot = Math.floor(i / 3);
+          const at =
+            start + Math.floor(slot / 34) * DAY_MS + (slot % 34) * 2_540_000 + (slot % 34 === 33 ? 999 : 0);
+          return tweetRow(s, `id${String(299 - i).padStart(3, '0')}`, at);
+        });
+        await store.upsert(TABLES.tweetsBySymbol.name, all);
+        all.sort((a, b) => b.created_at - a.created_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      });
+
+      const page = (cursor: string | undefined, limit: number, from = start, to = start + 3 * DAY_MS) =>
+        readRange<TweetBySymbolRow>(store, {
+          table: TABLES.tweetsBySymbol.name,
+          partition: { symbol: s },
+          from,
+          to,
+          limit,
+          concurrency: 2,
+          ...(cursor ? { cursor } : {}),
+        });
+
+      it('pages through every row exactly once, newest first, across days and equal timestamps', async () => {
+        expect(new Set(all.map((r) => r.day)).size).toBe(3);
+        const seen: TweetBySymbolRow[] = [];
+        let cursor: string | undefined;
+        let pages = 0;
+        do {
+          const result = await page(cursor, 7);
+          expect(result.rows.length).toBeLessThanOrEqual(7);
+          seen.push(...result.rows);
+          cursor = result.cursor;
+          pages++;
+        } while (cursor && pages < 100);
+        expect(seen.map((r) => `${r.created_at}/${r.id}`)).toEqual(all.map((r) => `${r.created_at}/${r.id}`));
+        expect(pages).toBe(Math.ceil(300 / 7));
+      });
+
+      it('stops at the limit and gives no cursor when nothing follows', async () => {
+        const first = await page(undefined, 250);
+        expect(first.rows).toHaveLength(250);
+        expect(first.rows[0]).toEqual(all[0]);
+        const rest = await page(first.cursor, 250);
+        expect(rest.rows).toHaveLength(50);
+        expect(rest.cursor).toBeUndefined();
+      });
+
+      it('bounds the range to [from, to)', async () => {
+        const from = all[200]?.created_at as number;
+        const to = all[20]?.created_at as number;
+        const { rows } = await page(undefined, 1000, from, to);
+        const expected = all.filter((r) => r.created_at >= from && r.created_at < to);
+        expect(rows.map((r) => r.id)).toEqual(expected.map((r) => r.id));
+        expect(rows.at(-1)?.created_at).toBe(from);
+      });
     });
   });
 }

@@ -10,12 +10,23 @@ import type { TableName } from '../../schemas/cassandra.js';
 
 export type ViewRow = Record<string, unknown>;
 
-/** Bounds on the first clustering column. */
+export type ClusteringValue = number | string | boolean;
+
+/**
+ * A bound: a value of the first clustering column, or a tuple over the leading clustering columns
+ * (`[createdAt, id]` is CQL's `(created_at, id) < (?, ?)`). As in Cassandra (since CASSANDRA-7281),
+ * a tuple compares lexicographically by the columns' plain value order, whatever their declared
+ * clustering order: on `created_at DESC, id ASC`, `{ lt: [t, 'b'] }` selects created_at < t, and
+ * created_at = t with id < 'b'.
+ */
+export type ClusteringBound = ClusteringValue | readonly ClusteringValue[];
+
+/** At most one lower (gt or gte) and one upper (lt or lte) bound, as CQL allows. */
 export interface ClusteringRange {
-  gt?: number | string;
-  gte?: number | string;
-  lt?: number | string;
-  lte?: number | string;
+  gt?: ClusteringBound;
+  gte?: ClusteringBound;
+  lt?: ClusteringBound;
+  lte?: ClusteringBound;
 }
 
 export interface ViewQuery {
@@ -28,16 +39,25 @@ export interface ViewQuery {
 }
 
 export interface UpsertOptions {
-  /** Overrides the table's default TTL for these rows. */
+  /** Overrides the table's default TTL for these rows; 0 means no expiry. */
   ttlSeconds?: number;
+  /**
+   * The write time of these rows' cells, epoch ms (sent as `USING TIMESTAMP`, in microseconds).
+   * Cassandra keeps, per cell, the value with the newest write time, so a replay carrying its
+   * original write time never overwrites a cell written later. On equal write times an expiring
+   * cell beats a non-expiring one, the later expiry beats the earlier, then the greater serialized
+   * value wins. Without it the write time is the client's clock.
+   */
+  writeTime?: number;
 }
 
 export interface ViewStore {
-  /** Creates the keyspace and tables if missing (idempotent). */
+  /** Creates the keyspace and tables if missing and adds columns a table lacks (idempotent). */
   ensureSchema(): Promise<void>;
   /**
-   * Inserts or overwrites rows by primary key. As in Cassandra, a column left undefined keeps its
-   * stored value, and the write refreshes the row's TTL.
+   * Inserts or overwrites rows by primary key. Every row is checked against the table's row
+   * schema before any is written (all or nothing); null is refused. As in Cassandra, a column left
+   * undefined keeps its stored value, and the write refreshes the TTL of the cells it writes.
    */
   upsert(table: TableName, rows: ViewRow[], options?: UpsertOptions): Promise<void>;
   /** Rows of one partition, in clustering order, optionally bounded and limited. */

@@ -1,0 +1,35 @@
+/**
+ * A counting semaphore: at most `limit` tasks run at once, the rest wait in arrival order. One
+ * instance per adapter bounds the write requests of every upsert call together, so concurrent
+ * writers cannot flood the driver's queue or the server's mutation stage between them.
+ */
+export class InFlightLimit {
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(readonly limit: number) {
+    if (!Number.isInteger(limit) || limit < 1)
+      throw new Error(`in-flight limit must be a positive integer (got ${limit})`);
+  }
+
+  /** Tasks running now (for tests and metrics). */
+  get inFlight(): number {
+    return this.running;
+  }
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.running >= this.limit) {
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    } else {
+      this.running++;
+    }
+    try {
+      return await task();
+    } finally {
+      const next = this.waiting.shift();
+      // The slot passes straight to the next waiter, so `running` never dips and overshoots.
+      if (next) next();
+      else this.running--;
+    }
+  }
+}
