@@ -75,13 +75,10 @@ const BRONZE_KEY =
 export function parseBronzeObjectKey(key: string): BronzeObject | undefined {
   const m = BRONZE_KEY.exec(key);
   if (!m) return undefined;
-  return {
-    dataset: m[1] as BronzeDataset,
-    day: m[2] as string,
-    partition: Number(m[3]),
-    firstOffset: Number(m[4]),
-    lastOffset: Number(m[5]),
-  };
+  const [partition, firstOffset, lastOffset] = [Number(m[3]), Number(m[4]), Number(m[5])];
+  // 20 digits can exceed 2^53 - 1, where Number() rounds: such a key names no offset we can hold.
+  if (![partition, firstOffset, lastOffset].every(Number.isSafeInteger)) return undefined;
+  return { dataset: m[1] as BronzeDataset, day: m[2] as string, partition, firstOffset, lastOffset };
 }
 
 export const bronzeDatasetPrefix = (dataset: BronzeDataset): string => `bronze/${dataset}/`;
