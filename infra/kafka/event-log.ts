@@ -17,6 +17,8 @@ export interface TopicSpec {
 export interface OutgoingMessage {
   /** Messages with the same key go to the same partition; null spreads them round-robin. */
   key: string | null;
+  /** An explicit partition, overriding the key's (e.g. a marker sent to every partition). */
+  partition?: number;
   value: Uint8Array | string;
   headers?: Record<string, string>;
   /** Defaults to now. */
@@ -39,11 +41,32 @@ export interface LogMessage extends TopicPartitionOffset {
   timestamp: number;
 }
 
+/**
+ * Told of a member's partitions changing hands. Both implementations rebalance eagerly, as Kafka's
+ * classic protocol does: every rebalance first revokes all of a member's partitions, then assigns its
+ * new set (which may hold the same partitions again). The calls run when the group rebalances, not
+ * inside `poll`, so they can overlap the handling of a batch the caller already has; `poll` returns
+ * no message while one of them runs.
+ */
+export interface RebalanceListener {
+  /** Awaited after partitions are assigned to this member and before any of their messages is returned by poll. */
+  onAssigned?(partitions: TopicPartition[]): Promise<void> | void;
+  /**
+   * Awaited before partitions are taken away; the member may still commit them inside this call.
+   * On Kafka it must end within the session timeout: the member sends no heartbeat meanwhile, and a
+   * member silent for longer is dropped from the group (its later commits are refused).
+   */
+  onRevoked?(partitions: TopicPartition[]): Promise<void> | void;
+}
+
 export interface ConsumerOptions {
   groupId: string;
   topics: string[];
   /** Where a group with no committed offset starts: the earliest message (true) or new ones only. */
   fromBeginning?: boolean;
+  /** 'co-partitioned': partition N of every subscribed topic goes to one member (topics must have equal partition counts; creation of the consumer fails naming the topics otherwise). Default 'round-robin'. */
+  assignment?: 'round-robin' | 'co-partitioned';
+  rebalance?: RebalanceListener;
 }
 
 export interface PollOptions {
@@ -53,10 +76,18 @@ export interface PollOptions {
 }
 
 export interface LogConsumer {
-  /** The next messages of the assigned partitions, each partition in offset order. */
+  /**
+   * The next messages of the assigned partitions, each partition in offset order. On a closed
+   * consumer or log it rejects at once with EventLogClosedError.
+   */
   poll(options?: PollOptions): Promise<LogMessage[]>;
-  /** Commits, per partition, the offset of the next message to read. */
+  /**
+   * Commits, per partition, the offset of the next message to read. Rejects with CommitRefusedError,
+   * committing nothing, when this member does not own one of the partitions (any more).
+   */
   commit(offsets: TopicPartitionOffset[]): Promise<void>;
+  /** The next poll of this owned partition starts at `offset`; messages already buffered for it are dropped. */
+  seek(position: TopicPartitionOffset): Promise<void>;
   /** The partitions this member currently owns. */
   assignment(): TopicPartition[];
   close(): Promise<void>;
@@ -75,11 +106,42 @@ export interface EventLog {
   close(): Promise<void>;
 }
 
+/** Raised by `poll` (and other calls) on a consumer or event log that was closed. */
+export class EventLogClosedError extends Error {
+  constructor(what: 'consumer' | 'event log') {
+    super(`${what} is closed`);
+    this.name = 'EventLogClosedError';
+  }
+}
+
+/**
+ * Raised by `commit` for a partition the member does not own: it was never assigned, it was
+ * revoked, or (Kafka) the group moved to a new generation without this member. Not retryable: the
+ * partition's owner re-reads from the last accepted commit (at-least-once).
+ */
+export class CommitRefusedError extends Error {
+  readonly partitions: TopicPartition[];
+
+  constructor(partitions: readonly TopicPartition[], options?: { cause?: unknown }) {
+    super(
+      `commit refused: this member does not own ${partitions.map((p) => `${p.topic}/${p.partition}`).join(', ')}`,
+      options,
+    );
+    this.name = 'CommitRefusedError';
+    this.partitions = partitions.map(({ topic, partition }) => ({ topic, partition }));
+  }
+}
+
+/** The one key of a topic partition in maps and sets (NUL cannot occur in a Kafka topic name). */
+export function topicPartitionKey(topic: string, partition: number): string {
+  return `${topic}\u0000${partition}`;
+}
+
 /** For a batch of consumed messages, the offsets to commit: one past the last of each partition. */
 export function nextOffsets(messages: readonly LogMessage[]): TopicPartitionOffset[] {
   const next = new Map<string, TopicPartitionOffset>();
   for (const m of messages) {
-    const id = `${m.topic}\u0000${m.partition}`;
+    const id = topicPartitionKey(m.topic, m.partition);
     const seen = next.get(id);
     if (!seen || seen.offset <= m.offset)
       next.set(id, { topic: m.topic, partition: m.partition, offset: m.offset + 1 });

@@ -23,19 +23,29 @@
  * retries it; a partition that moved in that instant may get our (older) offset, which re-delivers
  * rather than loses.
  */
-import { Admin, Consumer, type Message, type MessagesStream, Producer } from '@platformatic/kafka';
+import {
+  Admin,
+  Consumer,
+  type GroupPartitionsAssigner,
+  type Message,
+  type MessagesStream,
+  Producer,
+} from '@platformatic/kafka';
 import type { Logger } from '../logger.js';
 import { BackendUnavailableError, messageOf, sleep } from '../retry.js';
-import type {
-  ConsumerOptions,
-  EventLog,
-  LogConsumer,
-  LogMessage,
-  OutgoingMessage,
-  PollOptions,
-  TopicPartition,
-  TopicPartitionOffset,
-  TopicSpec,
+import {
+  CommitRefusedError,
+  type ConsumerOptions,
+  type EventLog,
+  EventLogClosedError,
+  type LogConsumer,
+  type LogMessage,
+  type OutgoingMessage,
+  type PollOptions,
+  type TopicPartition,
+  type TopicPartitionOffset,
+  type TopicSpec,
+  topicPartitionKey,
 } from './event-log.js';
 import { partitionForKey } from './partitioner.js';
 
@@ -70,8 +80,6 @@ const DEFAULTS = {
   heartbeatIntervalMs: 1000,
 } as const;
 
-const tpId = (topic: string, partition: number) => `${topic}:${partition}`;
-
 /** Errors of the request itself (bad arguments, serialization): retrying cannot help. */
 function isCallerError(error: unknown, depth = 0): boolean {
   if (depth > 5 || typeof error !== 'object' || error === null) return false;
@@ -103,6 +111,8 @@ export class KafkaEventLog implements EventLog {
   private readonly producer: Producer;
   private readonly consumers = new Set<KafkaLogConsumer>();
   private readonly roundRobin = new Map<string, number>();
+  /** The send in flight: sends go one at a time (see produce). */
+  private sending: Promise<unknown> = Promise.resolve();
   private closed = false;
 
   constructor(options: KafkaEventLogOptions) {
@@ -237,8 +247,13 @@ export class KafkaEventLog implements EventLog {
       return rank;
     });
     let result: Awaited<ReturnType<Producer['send']>>;
-    try {
-      result = await this.producer.send({
+    // One send in flight per producer: with 1.35, concurrent sends to one partition were all
+    // acknowledged with one offset and only one stored (platformatic/kafka #326, fixed in 2.x,
+    // whose sends take their sequence numbers when they start). Kept on 2.x because the contract
+    // test shows 2.12 also passes without it but a failed concurrent send resets the sequences of
+    // the others; our producers keep one batch in flight anyway, so this costs them nothing.
+    const send = this.sending.then(() =>
+      this.producer.send({
         messages: messages.map((m, i) => ({
           topic,
           partition: assigned[i] as number,
@@ -251,7 +266,11 @@ export class KafkaEventLog implements EventLog {
           headers: new Map(Object.entries(m.headers ?? {}).map(([k, v]) => [Buffer.from(k), Buffer.from(v)])),
           timestamp: BigInt(m.timestamp ?? Date.now()),
         })),
-      });
+      }),
+    );
+    this.sending = send.catch(() => undefined);
+    try {
+      result = await send;
     } catch (error) {
       throw unavailable(`produce to ${topic}`, error);
     }
@@ -264,8 +283,10 @@ export class KafkaEventLog implements EventLog {
     });
   }
 
+  /** Resolves once the member has its first assignment and its onAssigned has returned. */
   async consumer(options: ConsumerOptions): Promise<LogConsumer> {
     this.assertOpen();
+    if (options.assignment === 'co-partitioned') await this.assertCoPartitioned(options.topics);
     const consumer = new KafkaLogConsumer(
       this.options,
       this.baseOptions(`consumer-${options.groupId}`),
@@ -280,6 +301,20 @@ export class KafkaEventLog implements EventLog {
       throw unavailable(`join group ${options.groupId}`, error);
     }
     return consumer;
+  }
+
+  private async assertCoPartitioned(topics: string[]): Promise<void> {
+    let counts: number[];
+    try {
+      const metadata = await this.admin.metadata({ topics, forceUpdate: true });
+      counts = topics.map((topic) => metadata.topics.get(topic)?.partitionsCount ?? 0);
+    } catch (error) {
+      throw unavailable(`metadata of ${topics.join(', ')}`, error);
+    }
+    if (new Set(counts).size > 1) {
+      const named = topics.map((topic, i) => `${topic} (${counts[i]})`).join(', ');
+      throw new Error(`co-partitioned topics need equal partition counts: ${named}`);
+    }
   }
 
   async committedOffsets(groupId: string, topic: string): Promise<Map<number, number>> {
@@ -328,21 +363,84 @@ export class KafkaEventLog implements EventLog {
   }
 
   private assertOpen(): void {
-    if (this.closed) throw new Error('event log is closed');
+    if (this.closed) throw new EventLogClosedError('event log');
   }
 }
 
 type Stream = MessagesStream<Buffer, Buffer, Buffer, Buffer>;
 
+/** Commit errors meaning the group moved on without this member's generation: the commit is refused. */
+const REFUSED_COMMIT = [
+  'ILLEGAL_GENERATION',
+  'UNKNOWN_MEMBER_ID',
+  'REBALANCE_IN_PROGRESS',
+  'FENCED_INSTANCE_ID',
+];
+
+function isRefusedCommit(error: unknown): boolean {
+  const e = error as { findBy?: (p: string, v: unknown) => unknown };
+  return REFUSED_COMMIT.some((apiId) => Boolean(e?.findBy?.('apiId', apiId)));
+}
+
+/**
+ * Partition N of every subscribed topic to one member: members sorted by id, partition N of each
+ * topic to the N-th (modulo the count) of those subscribed to it. The client's default assigner
+ * deals partitions out round-robin across topics, which splits partition N of two topics.
+ */
+export const coPartitionedAssigner: GroupPartitionsAssigner = (_current, members, topics, metadata) => {
+  const result = [...members.keys()].sort().map((memberId) => ({
+    memberId,
+    assignments: new Map<string, { topic: string; partitions: number[] }>(),
+  }));
+  for (const topic of [...topics].sort()) {
+    const count = metadata.topics.get(topic)?.partitionsCount ?? 0;
+    const candidates = result.filter((r) => members.get(r.memberId)?.topics?.includes(topic));
+    for (let partition = 0; partition < count; partition++) {
+      const owner = candidates[partition % candidates.length];
+      if (!owner) continue;
+      const assigned = owner.assignments.get(topic) ?? { topic, partitions: [] };
+      assigned.partitions.push(partition);
+      owner.assignments.set(topic, assigned);
+    }
+  }
+  return result;
+};
+
+/** A commit waiting on the broker; settled early as refused when a rebalance begins. */
+interface PendingCommit {
+  partitions: TopicPartition[];
+  refuse: (error: Error) => void;
+}
+
+/**
+ * One group member. The client joins the group with the classic eager protocol; we hook it twice:
+ * `protocolsMetadata`, which the client awaits before every JoinGroup request, runs onRevoked while
+ * the member still owns its partitions (the group waits for it, in PreparingRebalance, where Kafka
+ * accepts its commits); `consumer:group:join`, after SyncGroup, reads the new partitions' committed
+ * offsets, runs onAssigned and only then opens a message stream from those offsets. The stream is
+ * in manual mode and replaced on every assignment and seek, so no message fetched for an earlier
+ * owner or position is ever handed out.
+ */
 class KafkaLogConsumer implements LogConsumer {
   private client: Consumer;
   private stream: Stream | undefined;
-  /** Per owned partition, the offset of the next message to hand out. */
-  private positions = new Map<string, number>();
-  private owned = new Set<string>();
+  /** Owned partitions and, for each, the offset of the next message to hand out. */
+  private positions = new Map<string, TopicPartitionOffset>();
+  /** Rebalance work (callbacks, stream replacement), one step after another. */
+  private rebalancing: Promise<void> = Promise.resolve();
+  /** Callbacks running: poll hands out nothing meanwhile. */
+  private callbacks = 0;
+  /** Set by seek: the stream must be reopened at the new positions before the next take. */
+  private streamStale = false;
+  private readonly pendingCommits = new Set<PendingCommit>();
+  /** Partitions owned when the client failed: revoked (as lost) before rejoining. */
+  private lost: TopicPartition[] = [];
   private failure: Error | undefined;
+  private listenerFailure: unknown;
   private wake: (() => void) | undefined;
+  private joined = false;
   private closed = false;
+  private left = false;
 
   constructor(
     private readonly logOptions: KafkaEventLog['options'],
@@ -354,7 +452,8 @@ class KafkaLogConsumer implements LogConsumer {
   }
 
   private createClient(): Consumer {
-    const client = new Consumer({
+    const coPartitioned = this.options.assignment === 'co-partitioned';
+    const client: Consumer = new Consumer({
       ...this.base,
       groupId: this.options.groupId,
       autocommit: false,
@@ -364,25 +463,144 @@ class KafkaLogConsumer implements LogConsumer {
       // Fetch long-polls no longer than this: it bounds how late `close` and rebalances are.
       maxWaitTime: 500,
       highWaterMark: this.logOptions.consumerBuffer,
+      // Its own protocol name: Kafka refuses (INCONSISTENT_GROUP_PROTOCOL) a group that mixes
+      // co-partitioned and round-robin members, whose assignments could overlap.
+      ...(coPartitioned
+        ? { protocols: [{ name: 'co-partitioned', version: 1 }], partitionAssigner: coPartitionedAssigner }
+        : {}),
+      protocolsMetadata: () => this.beforeJoin(client).then(() => Buffer.alloc(0)),
     });
     client.on('error', (error: unknown) => {
       if (client === this.client) this.fail(error);
     });
-    client.on('consumer:group:join', () => {
-      if (client === this.client) this.onAssignment();
+    client.on('consumer:group:join', (event: { assignments?: { topic: string; partitions: number[] }[] }) => {
+      if (client !== this.client) return;
+      const partitions = (event.assignments ?? []).flatMap((a) =>
+        a.partitions.map((partition) => ({ topic: a.topic, partition })),
+      );
+      this.enqueue(() => this.afterJoin(client, partitions));
     });
     return client;
   }
 
+  private enqueue(step: () => Promise<void>): Promise<void> {
+    const run = this.rebalancing.then(step).catch((error: unknown) => this.fail(error));
+    this.rebalancing = run;
+    return run;
+  }
+
+  /** Joins the group; resolves once the first assignment is made and its onAssigned has returned. */
   async start(): Promise<void> {
-    const stream = (await this.client.consume({
+    const client = this.client;
+    // Our own reference to the topics: the client drops a topic from its subscription when its
+    // last stream closes, and we close streams on every assignment.
+    client.topics.trackAll(...this.options.topics);
+    await client.joinGroup({});
+    this.joined = true;
+    await this.rebalancing;
+  }
+
+  /** Before every JoinGroup: eager protocol, so everything owned is given up, after onRevoked. */
+  private beforeJoin(client: Consumer): Promise<void> {
+    if (client !== this.client) return Promise.resolve();
+    // A commit in flight now would wait for this join (the client rejoins and retries a commit
+    // the group refused) while onRevoked may wait for it: answer it as refused instead.
+    for (const pending of this.pendingCommits)
+      pending.refuse(new CommitRefusedError(pending.partitions, { cause: 'the group is rebalancing' }));
+    this.pendingCommits.clear();
+    return this.enqueue(() => this.revoke());
+  }
+
+  private async revoke(): Promise<void> {
+    const owned = this.assignment();
+    if (owned.length === 0) return;
+    this.dropStream();
+    await this.callListener(() => this.options.rebalance?.onRevoked?.(owned));
+    this.positions = new Map();
+  }
+
+  private async afterJoin(client: Consumer, partitions: TopicPartition[]): Promise<void> {
+    if (client !== this.client || this.closed) return;
+    // Normally revoked before the join; a join we were not asked about revokes here, late.
+    await this.revoke();
+    this.callbacks++;
+    try {
+      const starts = await this.startOffsets(partitions);
+      if (client !== this.client || this.closed) return;
+      this.positions = new Map(
+        partitions.map(({ topic, partition }, i) => [
+          topicPartitionKey(topic, partition),
+          { topic, partition, offset: starts[i] as number },
+        ]),
+      );
+    } finally {
+      this.callbacks--;
+    }
+    await this.callListener(() => this.options.rebalance?.onAssigned?.(partitions));
+    await this.openStream();
+  }
+
+  /** Per partition, the committed offset, else the earliest or latest one. */
+  private async startOffsets(partitions: TopicPartition[]): Promise<number[]> {
+    const byTopic = new Map<string, number[]>();
+    for (const { topic, partition } of partitions)
+      byTopic.set(topic, [...(byTopic.get(topic) ?? []), partition]);
+    const topics = [...byTopic].map(([topic, list]) => ({ topic, partitions: list }));
+    if (topics.length === 0) return [];
+    const committed = await this.client.listCommittedOffsets({ topics });
+    const missing = partitions.filter((p) => (committed.get(p.topic)?.[p.partition] ?? -1n) < 0n);
+    let fallback = new Map<string, bigint[]>();
+    if (missing.length > 0) {
+      const names = [...new Set(missing.map((p) => p.topic))];
+      fallback = await this.client.listOffsets({
+        topics: names,
+        timestamp: this.options.fromBeginning ? -2n : -1n,
+      });
+    }
+    return partitions.map(({ topic, partition }) => {
+      const offset = committed.get(topic)?.[partition] ?? -1n;
+      return Number(offset >= 0n ? offset : (fallback.get(topic)?.[partition] ?? 0n));
+    });
+  }
+
+  private async callListener(call: () => Promise<void> | void): Promise<void> {
+    this.callbacks++;
+    try {
+      await call();
+    } catch (error) {
+      this.listenerFailure ??= error;
+    } finally {
+      this.callbacks--;
+      this.notify();
+    }
+  }
+
+  private async openStream(): Promise<void> {
+    this.dropStream();
+    this.streamStale = false;
+    const client = this.client;
+    const offsets = [...this.positions.values()].map(({ topic, partition, offset }) => ({
+      topic,
+      partition,
+      offset: BigInt(offset),
+    }));
+    // Nothing owned (more members than partitions), or the membership is being renewed: the next
+    // assignment opens the stream. A consume without a member id would join the group itself.
+    if (offsets.length === 0 || client.memberId === null || this.closed) return;
+    const stream = (await client.consume({
       topics: this.options.topics,
-      mode: 'committed',
+      mode: 'manual',
+      offsets,
+      // A position deleted by retention moves to the earliest or latest offset, as Kafka's
+      // auto.offset.reset.
       fallbackMode: this.options.fromBeginning ? 'earliest' : 'latest',
       autocommit: false,
     })) as Stream;
+    if (client !== this.client || this.closed || this.stream) {
+      stream.destroy();
+      return;
+    }
     this.stream = stream;
-    this.onAssignment();
     // A stream torn down after a failure may still report; only the current one counts.
     stream.on('error', (error) => {
       if (stream === this.stream) this.fail(error);
@@ -390,6 +608,17 @@ class KafkaLogConsumer implements LogConsumer {
     // Paused mode: a 'readable' listener lets the stream fetch until its buffer is full.
     stream.on('readable', () => this.notify());
     stream.on('end', () => this.notify());
+    this.notify();
+  }
+
+  private dropStream(): void {
+    const stream = this.stream;
+    this.stream = undefined;
+    if (!stream) return;
+    stream.removeAllListeners('readable');
+    stream.removeAllListeners('error');
+    stream.on('error', () => undefined);
+    stream.destroy();
   }
 
   private fail(error: unknown): void {
@@ -408,28 +637,24 @@ class KafkaLogConsumer implements LogConsumer {
     wake?.();
   }
 
-  /** A new generation: forget positions of partitions we no longer own. */
-  private onAssignment(): void {
-    const owned = new Set<string>();
-    for (const a of this.client.assignments ?? []) for (const p of a.partitions) owned.add(tpId(a.topic, p));
-    for (const id of this.positions.keys()) if (!owned.has(id)) this.positions.delete(id);
-    this.owned = owned;
-  }
-
   assignment(): TopicPartition[] {
-    return (this.client.assignments ?? []).flatMap((a) =>
-      a.partitions.map((partition) => ({ topic: a.topic, partition })),
-    );
+    return [...this.positions.values()].map(({ topic, partition }) => ({ topic, partition }));
   }
 
   async poll(options: PollOptions = {}): Promise<LogMessage[]> {
     const max = options.maxMessages ?? 500;
     const deadline = Date.now() + (options.maxWaitMs ?? 1000);
     for (;;) {
-      if (this.closed) return [];
+      if (this.closed) throw new EventLogClosedError('consumer');
+      if (this.listenerFailure !== undefined) {
+        const failure = this.listenerFailure;
+        this.listenerFailure = undefined;
+        throw failure;
+      }
       if (this.failure) this.reportFailure();
-      if (!this.stream) await this.rejoin();
-      const batch = this.take(max);
+      if (!this.joined) await this.rejoin();
+      if (this.streamStale && this.callbacks === 0) await this.enqueue(() => this.openStream());
+      const batch = this.callbacks > 0 ? [] : this.take(max);
       if (batch.length > 0) return batch;
       const left = deadline - Date.now();
       if (left <= 0) return [];
@@ -446,29 +671,32 @@ class KafkaLogConsumer implements LogConsumer {
 
   /**
    * After a failure (broker lost, group error): tear the client down and report the failure once;
-   * the next poll joins again with a new client and reads on from the committed offsets, so
-   * nothing uncommitted is skipped. A client that lived through a broker restart can keep a stale
-   * group state and fetch nothing (seen with 1.35), hence a new client rather than a new stream.
+   * the next poll revokes what was owned (commits are refused by then: the partitions may already
+   * be another member's), joins again with a new client and reads on from the committed offsets,
+   * so nothing uncommitted is skipped. A new client rather than a new stream, because a 1.35
+   * client that lived through a broker restart kept a stale group state and fetched nothing; kept
+   * on 2.x, where test/integration/failover.test.ts is what shows the recovery.
    */
   private reportFailure(): never {
     const failure = this.failure as Error;
     this.failure = undefined;
-    const old = this.stream;
-    this.stream = undefined;
-    this.positions.clear();
-    this.owned.clear();
-    if (old) {
-      old.removeAllListeners('readable');
-      old.destroy();
-    }
+    this.joined = false;
+    this.dropStream();
+    this.lost = [...this.lost, ...this.assignment()];
+    this.positions = new Map();
+    this.streamStale = false;
     const stale = this.client;
     const close = stale.close.bind(stale) as (force?: boolean) => Promise<void>;
     void close(true).catch(() => undefined);
     this.client = this.createClient();
+    this.rebalancing = Promise.resolve();
     throw failure;
   }
 
   private async rejoin(): Promise<void> {
+    const lost = this.lost;
+    this.lost = [];
+    if (lost.length > 0) await this.callListener(() => this.options.rebalance?.onRevoked?.(lost));
     try {
       await this.start();
     } catch (error) {
@@ -480,57 +708,81 @@ class KafkaLogConsumer implements LogConsumer {
   private take(max: number): LogMessage[] {
     const stream = this.stream;
     const batch: LogMessage[] = [];
-    if (!stream) return batch;
+    if (!stream || this.streamStale) return batch;
     while (batch.length < max) {
       const message = stream.read() as Message<Buffer, Buffer, Buffer, Buffer> | null;
       if (message === null) break;
-      const id = tpId(message.topic, message.partition);
-      // Buffered before a rebalance took the partition away: its new owner reads it.
-      if (!this.owned.has(id)) continue;
+      const position = this.positions.get(topicPartitionKey(message.topic, message.partition));
       const offset = Number(message.offset);
-      const position = this.positions.get(id);
-      // Re-fetched from the committed offset after a rebalance: already handed out.
-      if (position !== undefined && offset < position) continue;
-      this.positions.set(id, offset + 1);
+      // The stream opened at our positions; an offset past it is a gap (retention, a jump to
+      // the earliest or latest offset), never a message we skip.
+      if (!position || offset < position.offset) continue;
+      position.offset = offset + 1;
       batch.push(toLogMessage(message));
     }
     return batch;
   }
 
-  async commit(offsets: TopicPartitionOffset[]): Promise<void> {
-    if (this.closed) throw new Error('consumer is closed');
-    for (const { offset } of offsets)
-      if (!Number.isSafeInteger(offset) || offset < 0) throw new Error(`invalid offset ${offset}`);
-    // A partition that moved to another member (or was dropped after a failure) is its new
-    // owner's to commit: committing it here could move that owner's offset backwards. Skipping it
-    // loses nothing: the new owner re-reads from the last commit (at-least-once).
-    const mine = offsets.filter((o) => this.owned.has(tpId(o.topic, o.partition)));
-    if (mine.length === 0) return;
-    try {
-      await this.client.commit({
-        offsets: mine.map((o) => ({
-          topic: o.topic,
-          partition: o.partition,
-          offset: BigInt(o.offset),
-          leaderEpoch: -1,
-        })),
-      });
-    } catch (error) {
-      throw unavailable(`commit offsets of ${this.options.groupId}`, error);
-    }
+  async seek({ topic, partition, offset }: TopicPartitionOffset): Promise<void> {
+    if (this.closed) throw new EventLogClosedError('consumer');
+    if (!Number.isSafeInteger(offset) || offset < 0) throw new Error(`invalid offset ${offset}`);
+    const position = this.positions.get(topicPartitionKey(topic, partition));
+    if (!position) throw new Error(`seek: this member does not own ${topic}/${partition}`);
+    position.offset = offset;
+    // Reopened by the next poll (or after onAssigned, if called from it): several seeks, one stream.
+    this.streamStale = true;
+    this.dropStream();
   }
 
+  async commit(offsets: TopicPartitionOffset[]): Promise<void> {
+    // Not `closed`: the onRevoked that close() awaits may still commit.
+    if (this.left) throw new EventLogClosedError('consumer');
+    for (const { offset } of offsets)
+      if (!Number.isSafeInteger(offset) || offset < 0) throw new Error(`invalid offset ${offset}`);
+    if (offsets.length === 0) return;
+    // A partition that moved to another member (or was dropped after a failure) is its new
+    // owner's to commit: committing it here could move that owner's offset backwards.
+    const foreign = offsets.filter((o) => !this.positions.has(topicPartitionKey(o.topic, o.partition)));
+    if (foreign.length > 0) throw new CommitRefusedError(foreign);
+    const partitions = offsets.map(({ topic, partition }) => ({ topic, partition }));
+    await new Promise<void>((resolve, reject) => {
+      const pending: PendingCommit = { partitions, refuse: reject };
+      this.pendingCommits.add(pending);
+      this.client
+        .commit({
+          offsets: offsets.map((o) => ({
+            topic: o.topic,
+            partition: o.partition,
+            offset: BigInt(o.offset),
+            leaderEpoch: -1,
+          })),
+        })
+        .then(
+          () => resolve(),
+          (error: unknown) =>
+            reject(
+              isRefusedCommit(error)
+                ? new CommitRefusedError(partitions, { cause: error })
+                : unavailable(`commit offsets of ${this.options.groupId}`, error),
+            ),
+        )
+        .finally(() => this.pendingCommits.delete(pending));
+    });
+  }
+
+  /** Revokes this member's partitions (awaiting onRevoked, which may still commit), then leaves. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.notify();
     this.onClose();
-    const stream = this.stream;
-    this.stream = undefined;
-    if (stream) {
-      stream.removeAllListeners('readable');
-      await stream.close().catch(() => undefined);
-    }
+    await this.rebalancing;
+    const owned = this.assignment();
+    this.dropStream();
+    if (owned.length > 0 && this.joined)
+      await this.callListener(() => this.options.rebalance?.onRevoked?.(owned));
+    this.positions = new Map();
+    this.left = true;
     // Leaving the group lets the others take our partitions now rather than after the session timeout.
     const close = this.client.close.bind(this.client) as (force?: boolean) => Promise<void>;
     await close(true).catch(() => undefined);
