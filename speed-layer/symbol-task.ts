@@ -1,0 +1,336 @@
+/**
+ * Stage 2 of the speed layer: one task per partition N of the re-keying topic, fed the mentions
+ * of internal partition N and the ticks of `stock-prices` partition N, so that all windows and
+ * joins of a symbol live here (DESIGN.md, Co-partitioning).
+ *
+ * Its watermark inputs are the upstream `tweets/<p>` partitions (their max event time travels on
+ * every mention and on stage 1's watermark-only messages) and `stock-prices/<N>`. An event is late
+ * when its time is below the watermark after its own input's max has been raised by it, so that
+ * lateness does not depend on how stage 1 throttles its watermark messages.
+ *
+ * - A late mention is written to tweets_by_symbol without a price, counted, and joins nothing.
+ * - A non-late mention is written at once with the provisional price (the latest tick held now),
+ *   and again once its final price is known, only if that differs.
+ * - A tick is written to market_data at once; a late one reaches neither candles nor the as-of
+ *   history.
+ * - Minute rows come out of `drain`: final ones once, changed open ones (final=false) as they change.
+ *
+ * Pure: no I/O, no clock; `now` is passed in. `snapshot` is plain JSON and includes the rows not
+ * yet drained, so restoring it continues exactly where the snapshot was taken.
+ */
+import type { SentimentMinuteRow, TickRow, TweetBySymbolRow } from '../schemas/rows.js';
+import { sentimentLabel } from '../schemas/rows.js';
+import { DAY_MS, utcDay } from '../schemas/time.js';
+import {
+  AsOfJoin,
+  type AsOfJoinState,
+  addTickToCandle,
+  type Candle,
+  copyCandle,
+  emptyCandle,
+  minuteRow,
+} from './joins.js';
+import { Watermarks, type WatermarksOptions, type WatermarksState } from './watermark.js';
+import { MinuteWindows, type MinuteWindowsState, type Pane } from './windows.js';
+
+export interface Mention {
+  id: string;
+  symbol: string;
+  createdAt: number;
+  text: string;
+  userId: string;
+  compound: number;
+  pos: number;
+  neu: number;
+  neg: number;
+  sourcePartition: number;
+  sourceOffset: number;
+  /** max event time of the source partition up to and including this tweet */
+  sourceMaxEventTime: number;
+}
+
+export interface Tick {
+  symbol: string;
+  tradeTimestamp: number;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+  offset: number;
+}
+
+export interface SymbolTaskOptions {
+  delayMs: number;
+  idleTimeoutMs: number;
+  /** upstream `tweets` partitions */
+  tweetSources: number[];
+  /** the `stock-prices` partition (= the internal partition) this task reads */
+  tickPartition: number;
+}
+
+export interface Drained {
+  tweets: TweetBySymbolRow[];
+  ticks: TickRow[];
+  minutes: SentimentMinuteRow[];
+  /** late mentions since the last drain */
+  late: number;
+  /** late ticks since the last drain (written to market_data, kept out of candles and joins) */
+  lateTicks: number;
+  /** replayed mentions (dropped) and replayed ticks (rewritten to market_data only) since the last drain */
+  replayed: number;
+  watermark: number;
+}
+
+export interface SymbolTaskState {
+  version: 1;
+  watermarks: WatermarksState;
+  windows: MinuteWindowsState<Candle>;
+  join: AsOfJoinState;
+  /** per source partition: highest source offset seen and the symbols seen at it */
+  sources: [number, number, string[]][];
+  highestTickOffset: number;
+  out: Omit<Drained, 'watermark'>;
+}
+
+export const tweetInput = (partition: number): string => `tweets/${partition}`;
+export const tickInput = (partition: number): string => `stock-prices/${partition}`;
+
+interface SourceProgress {
+  offset: number;
+  /** symbols of the tweet at `offset` already seen (one tweet yields several mentions) */
+  symbols: string[];
+}
+
+export class SymbolTask {
+  private watermarks: Watermarks;
+  private tickSlot: number;
+  /** source partition → watermark slot */
+  private readonly tweetSlots = new Map<number, number>();
+  private readonly sources = new Map<number, SourceProgress>();
+  private windows = new MinuteWindows<Candle>(emptyCandle);
+  private join: AsOfJoin;
+  private highestTickOffset = -1;
+  private out: Omit<Drained, 'watermark'> = emptyOut();
+  private lastDayNumber = Number.NaN;
+  private lastDay = '';
+
+  constructor(opts: SymbolTaskOptions) {
+    this.watermarks = new Watermarks(watermarkOptions(opts));
+    this.tickSlot = this.watermarks.indexOf(tickInput(opts.tickPartition));
+    this.join = new AsOfJoin(opts.delayMs);
+  }
+
+  onMention(m: Mention, now: number): void {
+    this.watermarks.observeAt(
+      this.tweetSlot(m.sourcePartition),
+      Math.max(m.sourceMaxEventTime, m.createdAt),
+      now,
+    );
+    if (this.isReplay(m)) {
+      this.out.replayed++;
+      return;
+    }
+    const watermark = this.watermarks.current(now);
+    const row = this.tweetRow(m);
+    if (m.createdAt < watermark) {
+      this.out.late++;
+      this.out.tweets.push(row);
+      return;
+    }
+    this.windows.addTweet(m.symbol, m.createdAt, row.compound);
+    const priced = this.join.priced(row);
+    this.out.tweets.push(priced);
+    if (!(m.createdAt < this.priceThreshold(watermark))) this.join.await(priced);
+  }
+
+  onUpstreamWatermark(sourcePartition: number, maxEventTime: number, now: number): void {
+    this.watermarks.observeAt(this.tweetSlot(sourcePartition), maxEventTime, now);
+  }
+
+  onTick(t: Tick, now: number): void {
+    this.watermarks.observeAt(this.tickSlot, t.tradeTimestamp, now);
+    this.out.ticks.push({
+      symbol: t.symbol,
+      day: this.dayOf(t.tradeTimestamp),
+      trade_timestamp: t.tradeTimestamp,
+      open_price: t.open,
+      high_price: t.high,
+      low_price: t.low,
+      close_price: t.close,
+      volume: t.volume,
+    });
+    // One partition's offsets only grow; a smaller one is stage-2 input read again after a restart.
+    if (t.offset <= this.highestTickOffset) {
+      this.out.replayed++;
+      return;
+    }
+    this.highestTickOffset = t.offset;
+    if (t.tradeTimestamp < this.watermarks.current(now)) {
+      this.out.lateTicks++;
+      return;
+    }
+    const pane = this.windows.pane(t.symbol, t.tradeTimestamp);
+    addTickToCandle(pane.extra, t);
+    this.windows.markChanged(pane);
+    this.join.addTick(t.symbol, t.tradeTimestamp, t.offset, t.close);
+  }
+
+  /** Everything that became ready since the last call. */
+  drain(now: number): Drained {
+    const watermark = this.watermarks.current(now);
+    const tweets = this.out.tweets;
+    this.join.release(this.priceThreshold(watermark), (row) => tweets.push(row));
+    const minutes = this.out.minutes;
+    const windows = this.windows;
+    windows.advance(watermark, (pane: Pane<Candle>, final: boolean) => {
+      minutes.push(
+        minuteRow(
+          pane.symbol,
+          this.dayOf(pane.minute),
+          pane.minute,
+          pane.tweets,
+          windows.trailing(pane),
+          pane.extra,
+          final,
+          now,
+        ),
+      );
+    });
+    this.join.evict(Math.min(watermark, this.join.earliestPending()));
+    const drained: Drained = { ...this.out, watermark };
+    this.out = emptyOut();
+    return drained;
+  }
+
+  /** The task's watermark now, without draining. */
+  watermark(now: number): number {
+    return this.watermarks.current(now);
+  }
+
+  /** Per watermark input, for metrics. */
+  inputs(now?: number): ReturnType<Watermarks['inputs']> {
+    return this.watermarks.inputs(now);
+  }
+
+  stats(): { openWindows: number; heldPanes: number; pendingMentions: number; bufferedTicks: number } {
+    return {
+      openWindows: this.windows.openWindows(),
+      heldPanes: this.windows.heldPanes(),
+      pendingMentions: this.join.pendingCount(),
+      bufferedTicks: this.join.bufferedTicks(),
+    };
+  }
+
+  snapshot(): SymbolTaskState {
+    return {
+      version: 1,
+      watermarks: this.watermarks.snapshot(),
+      windows: this.windows.snapshot(copyCandle),
+      join: this.join.snapshot(),
+      sources: [...this.sources].map(([p, s]) => [p, s.offset, [...s.symbols]]),
+      highestTickOffset: this.highestTickOffset,
+      out: {
+        tweets: this.out.tweets.map((r) => ({ ...r })),
+        ticks: this.out.ticks.map((r) => ({ ...r })),
+        minutes: this.out.minutes.map((r) => ({ ...r })),
+        late: this.out.late,
+        lateTicks: this.out.lateTicks,
+        replayed: this.out.replayed,
+      },
+    };
+  }
+
+  static restore(state: SymbolTaskState, opts: SymbolTaskOptions): SymbolTask {
+    if (state.version !== 1) throw new Error(`SymbolTask: unknown snapshot version ${String(state.version)}`);
+    const task = new SymbolTask(opts);
+    task.watermarks = Watermarks.restore(state.watermarks, watermarkOptions(opts));
+    task.tickSlot = task.watermarks.indexOf(tickInput(opts.tickPartition));
+    task.tweetSlots.clear();
+    task.windows = MinuteWindows.restore(state.windows, emptyCandle, copyCandle);
+    task.join = AsOfJoin.restore(state.join, opts.delayMs);
+    for (const [p, offset, symbols] of state.sources) task.sources.set(p, { offset, symbols: [...symbols] });
+    task.highestTickOffset = state.highestTickOffset;
+    task.out = {
+      tweets: state.out.tweets.map((r) => ({ ...r })),
+      ticks: state.out.ticks.map((r) => ({ ...r })),
+      minutes: state.out.minutes.map((r) => ({ ...r })),
+      late: state.out.late,
+      lateTicks: state.out.lateTicks,
+      replayed: state.out.replayed,
+    };
+    return task;
+  }
+
+  /** Prices are final below the tick side's own watermark, or below the task's (a tick there is late). */
+  private priceThreshold(watermark: number): number {
+    const tickSide = this.watermarks.inputWatermarkAt(this.tickSlot);
+    return tickSide > watermark ? tickSide : watermark;
+  }
+
+  /** A replay is a (source partition, source offset) at or before the highest seen, symbol included. */
+  private isReplay(m: Mention): boolean {
+    const progress = this.sources.get(m.sourcePartition);
+    if (progress === undefined) {
+      this.sources.set(m.sourcePartition, { offset: m.sourceOffset, symbols: [m.symbol] });
+      return false;
+    }
+    if (m.sourceOffset > progress.offset) {
+      progress.offset = m.sourceOffset;
+      progress.symbols.length = 0;
+      progress.symbols.push(m.symbol);
+      return false;
+    }
+    if (m.sourceOffset < progress.offset || progress.symbols.includes(m.symbol)) return true;
+    progress.symbols.push(m.symbol);
+    return false;
+  }
+
+  private tweetSlot(partition: number): number {
+    let slot = this.tweetSlots.get(partition);
+    if (slot === undefined) {
+      slot = this.watermarks.indexOf(tweetInput(partition));
+      this.tweetSlots.set(partition, slot);
+    }
+    return slot;
+  }
+
+  /** `+ 0` turns -0 into 0: JSON has no -0, and a restored snapshot must write the same rows. */
+  private tweetRow(m: Mention): TweetBySymbolRow {
+    return {
+      symbol: m.symbol,
+      day: this.dayOf(m.createdAt),
+      created_at: m.createdAt,
+      id: m.id,
+      text: m.text,
+      user_id: m.userId,
+      compound: m.compound + 0,
+      pos: m.pos + 0,
+      neu: m.neu + 0,
+      neg: m.neg + 0,
+      label: sentimentLabel(m.compound),
+    };
+  }
+
+  /** utcDay with a one-entry cache: consecutive events are almost always on the same day. */
+  private dayOf(t: number): string {
+    const n = Math.floor(t / DAY_MS);
+    if (n !== this.lastDayNumber) {
+      this.lastDayNumber = n;
+      this.lastDay = utcDay(t);
+    }
+    return this.lastDay;
+  }
+}
+
+function watermarkOptions(opts: SymbolTaskOptions): WatermarksOptions {
+  return {
+    delayMs: opts.delayMs,
+    idleTimeoutMs: opts.idleTimeoutMs,
+    inputs: [...opts.tweetSources.map(tweetInput), tickInput(opts.tickPartition)],
+  };
+}
+
+function emptyOut(): Omit<Drained, 'watermark'> {
+  return { tweets: [], ticks: [], minutes: [], late: 0, lateTicks: 0, replayed: 0 };
+}
