@@ -1,38 +1,70 @@
 import { describe, expect, it } from 'vitest';
-import type { LogMessage } from '../infra/kafka/event-log.js';
+import type { EventLog } from '../infra/kafka/event-log.js';
 import { MemoryEventLog } from '../infra/kafka/memory-event-log.js';
 import { createLogger } from '../infra/logger.js';
+import { sleep } from '../infra/retry.js';
 import { Shutdown } from '../infra/shutdown.js';
 import { decodePriceTick, decodeTweet, TOPICS } from '../schemas/events.js';
 import { startSyntheticFeeds } from './synthetic-feeds.js';
 
+/** Messages the log holds on a topic: the sum of its partitions' end offsets. */
+async function held(log: EventLog, topic: string): Promise<number> {
+  let total = 0;
+  for (const end of (await log.endOffsets(topic)).values()) total += end;
+  return total;
+}
+
 describe('synthetic feeds inside the demo', () => {
-  it('publish valid tweets and ticks to the event log until the shutdown stops them', async () => {
+  it('publish valid tweets and ticks at their configured rates, and nothing after the shutdown', async () => {
     const log = new MemoryEventLog();
     const shutdown = new Shutdown(createLogger('silent'));
+    const rates = { tweets: 200, prices: 50 };
     const feeds = await startSyntheticFeeds(
       log,
-      { tweetsPerSecond: 2000, ticksPerSecond: 500, seed: 5 },
+      { tweetsPerSecond: rates.tweets, ticksPerSecond: rates.prices, seed: 5 },
       shutdown,
     );
+
+    // Measure over one second of real time, after the first batches are out.
+    await sleep(200);
+    const before = { tweets: feeds.tweets.sent, prices: feeds.prices.sent, at: performance.now() };
+    await sleep(1000);
+    const seconds = (performance.now() - before.at) / 1000;
+    const measured = {
+      tweets: (feeds.tweets.sent - before.tweets) / seconds,
+      prices: (feeds.prices.sent - before.prices) / seconds,
+    };
+    // About R per second: well off both "stalled" and "as fast as possible".
+    expect(measured.tweets).toBeGreaterThan(rates.tweets * 0.75);
+    expect(measured.tweets).toBeLessThan(rates.tweets * 1.25);
+    expect(measured.prices).toBeGreaterThan(rates.prices * 0.7);
+    expect(measured.prices).toBeLessThan(rates.prices * 1.3);
+
+    const stopping = performance.now();
+    await shutdown.run('test');
+    expect(performance.now() - stopping).toBeLessThan(1000);
+    const stopped = { tweets: feeds.tweets.sent, prices: feeds.prices.sent };
+    // Every acknowledged message is in the log, and nothing else.
+    expect(await held(log, TOPICS.tweets)).toBe(stopped.tweets);
+    expect(await held(log, TOPICS.prices)).toBe(stopped.prices);
+
+    // Stopped means stopped: at 200/s, another 300 ms would add about 60 tweets.
+    await sleep(300);
+    expect({ tweets: feeds.tweets.sent, prices: feeds.prices.sent }).toEqual(stopped);
+    expect(await held(log, TOPICS.tweets)).toBe(stopped.tweets);
+    expect(await held(log, TOPICS.prices)).toBe(stopped.prices);
+
     const consumer = await log.consumer({
       groupId: 't',
       topics: [TOPICS.tweets, TOPICS.prices],
       fromBeginning: true,
     });
-    const seen: LogMessage[] = [];
-    while (!(seen.some((m) => m.topic === TOPICS.tweets) && seen.some((m) => m.topic === TOPICS.prices))) {
-      seen.push(...(await consumer.poll({ maxWaitMs: 200 })));
-    }
-    await shutdown.run('test');
-    const sentTweets = feeds.tweets.sent;
-    expect(sentTweets).toBeGreaterThan(0);
-    seen.push(...(await consumer.poll({ maxMessages: 100_000, maxWaitMs: 0 })));
+    const seen = await consumer.poll({ maxMessages: 100_000, maxWaitMs: 500 });
+    expect(seen).toHaveLength(stopped.tweets + stopped.prices);
     for (const m of seen) {
       const decoded = m.topic === TOPICS.tweets ? decodeTweet(m.value) : decodePriceTick(m.value);
       expect(decoded.ok).toBe(true);
     }
-    // Stopped means stopped: nothing more arrives after the shutdown.
-    expect(feeds.tweets.sent).toBe(sentTweets);
+    await consumer.close();
   });
 });
