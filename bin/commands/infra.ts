@@ -6,7 +6,6 @@ import { spawn } from 'node:child_process';
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Command, InvalidArgumentError } from 'commander';
 import {
   down,
@@ -19,6 +18,7 @@ import {
 } from '../../infra/local/index.js';
 import { tailFile } from '../../infra/local/server-process.js';
 import { REPO_ROOT } from '../../infra/local/settings.js';
+import { sleep } from '../../infra/retry.js';
 
 const INTEGRATION_CONFIG = 'vitest.integration.config.ts';
 

@@ -5,7 +5,7 @@
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { sleep } from '../retry.js';
 import { cassandraServer } from './cassandra-server.js';
 import { kafkaServer } from './kafka-server.js';
 import { minioServer } from './minio-server.js';
