@@ -45,4 +45,13 @@ describe('local object store', () => {
     await store.put('gold/table/date=2024-05-01/part-00000.parquet', 'x');
     expect(await store.listLevel('gold/')).toEqual({ objects: [], prefixes: ['gold/table/'] });
   });
+
+  it('keeps a put that races with the delete emptying its folder', async () => {
+    const store = await LocalObjectStore.open(await mkdtemp(join(tmpdir(), 'lake-')));
+    for (let i = 0; i < 300; i++) {
+      await store.put(`race/${i}/old.txt`, 'old');
+      await Promise.all([store.delete(`race/${i}/old.txt`), store.put(`race/${i}/new.txt`, 'new')]);
+      expect(await store.head(`race/${i}/new.txt`)).toMatchObject({ size: 3 });
+    }
+  });
 });

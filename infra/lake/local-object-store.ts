@@ -37,11 +37,11 @@ export class LocalObjectStore implements ObjectStore {
   private async writeTemporary(target: string, body: Uint8Array | string): Promise<string> {
     const folder = dirname(target);
     const temp = join(folder, `.${randomBytes(6).toString('hex')}.tmp`);
-    // A concurrent delete may remove the folder (now empty) between mkdir and writeFile; once the
-    // temporary file is in it, the folder is not empty and stays.
+    // A concurrent delete may remove the folder (empty to it) during mkdir or before writeFile:
+    // then try again. Once the temporary file is in it, the folder is not empty and stays.
     for (let attempt = 1; ; attempt++) {
-      await mkdir(folder, { recursive: true });
       try {
+        await mkdir(folder, { recursive: true });
         await writeFile(temp, body);
         return temp;
       } catch (error) {
@@ -71,7 +71,7 @@ export class LocalObjectStore implements ObjectStore {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       // A folder of that name holds other keys; put() cannot write there either.
-      if ((await stat(target)).isDirectory()) throw error;
+      if ((await stat(target).catch(() => undefined))?.isDirectory()) throw error;
       return false;
     } finally {
       await rm(temp, { force: true });
