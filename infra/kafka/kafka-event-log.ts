@@ -1,27 +1,25 @@
 /**
- * The event-log port on real Kafka, with @platformatic/kafka (chosen by measurement, see
+ * The event-log port on real Kafka, with @platformatic/kafka 2.x (chosen by measurement, see
  * bench/RESULTS.md "Kafka clients").
  *
- * Producing: one idempotent producer (acks=all, so a retried send never duplicates), partitions
- * chosen here with Kafka's own murmur2 partitioner (partitioner.ts) so a key lands on the same
- * partition as with the Java client and the embedded log, and each message's offset computed from
- * the partition's base offset in the produce response.
+ * Producing: one idempotent producer (acks=all), so the client's own retries of a batch are not
+ * stored twice; a produce that fails and is retried by the caller can be (at-least-once). One send
+ * is in flight at a time (see produce). Partitions are chosen here with Kafka's own murmur2
+ * partitioner (partitioner.ts) so a key lands on the same partition as with the Java client and
+ * the embedded log, and each message's offset is computed from the partition's base offset in the
+ * produce response.
  *
- * Consuming: the client pushes into a Node Readable; `poll` reads from it in paused mode, so the
- * stream's own buffer (highWaterMark messages) is the bounded queue and fetching stops while the
- * caller is busy. Auto-commit is off: only `commit` moves the group's offsets. On a rebalance the
- * stream re-reads from the committed offsets; we keep our position for partitions we still own
- * and drop what we already handed out, and drop buffered messages of partitions we lost, so a
- * rebalance neither loses nor repeats the caller's progress (except uncommitted messages of a
- * partition that moved, which the new owner re-reads: at-least-once).
+ * Consuming: see KafkaLogConsumer. Auto-commit is off: only `commit` moves the group's offsets,
+ * and only for partitions the member owns.
  *
  * Failures: every operation that does not complete rejects with a retryable
  * BackendUnavailableError (caller errors such as a bad argument are passed through). A consumer
  * whose broker went away reports it once from `poll`, then rejoins with a new client on the next
  * poll; that poll can outlast `maxWaitMs` by up to the session timeout (10 s), the time the group
- * waits for the lost member. Known limit: when a commit meets a rebalance, the client rejoins and
- * retries it; a partition that moved in that instant may get our (older) offset, which re-delivers
- * rather than loses.
+ * waits for the lost member. Known limit: a commit the broker refuses because the group moved on
+ * is retried by the client after it rejoins; we answer CommitRefusedError at once, but that retry
+ * can still land and move a partition's offset, which re-delivers or skips only what this member
+ * had already handled, so nothing is lost.
  */
 import {
   Admin,
@@ -121,8 +119,8 @@ export class KafkaEventLog implements EventLog {
     this.admin = new Admin(base);
     this.producer = new Producer({
       ...this.baseOptions('producer'),
-      // An idempotent producer given 0 or 1 retries silently retries forever (1.35 turns them
-      // into Number.MAX_SAFE_INTEGER): a produce to a lost broker would hang instead of failing.
+      // An idempotent producer given 0 or 1 retries (or none) silently retries forever: 1.35 and
+      // 2.12 alike turn them into Number.MAX_SAFE_INTEGER, so a produce to a lost broker would hang.
       retries: Math.max(2, this.options.retries),
       idempotent: true,
       acks: -1,
@@ -262,7 +260,8 @@ export class KafkaEventLog implements EventLog {
             typeof m.value === 'string'
               ? Buffer.from(m.value)
               : Buffer.from(m.value.buffer, m.value.byteOffset, m.value.byteLength),
-          // With the no-op serializers header keys must be Buffers too, hence a Map.
+          // With the no-op serializers header keys must be Buffers too, hence a Map (still on
+          // 2.12: a string key fails the whole send).
           headers: new Map(Object.entries(m.headers ?? {}).map(([k, v]) => [Buffer.from(k), Buffer.from(v)])),
           timestamp: BigInt(m.timestamp ?? Date.now()),
         })),

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+import { Admin } from '@platformatic/kafka';
 import { ensureMavenLib } from './artifact-cache.js';
 import type { ServerDefinition } from './server-definition.js';
 import { runLogged } from './server-process.js';
@@ -93,27 +93,27 @@ export function kafkaServer(settings: InfraSettings): ServerDefinition {
     },
 
     async probe() {
-      const kafka = new Kafka({
+      // The product's own Kafka client, with no retries: one failed request means "not yet".
+      const admin = new Admin({
         clientId: 'infra-local-probe',
-        brokers: [endpoint],
-        logLevel: logLevel.NOTHING,
-        connectionTimeout: 1_000,
-        requestTimeout: 3_000,
-        retry: { retries: 0 },
+        bootstrapBrokers: [endpoint],
+        connectTimeout: 1_000,
+        timeout: 3_000,
+        retries: 0,
       });
-      const admin = kafka.admin();
+      // An unhandled EventEmitter 'error' would crash the CLI; a failure just means "not ready".
+      admin.on('error', () => undefined);
       try {
-        await admin.connect();
         // A metadata request answered by the broker: it has joined the KRaft quorum and serves.
         await admin.listTopics();
         // And a group coordinator that answers: right after a restart the broker serves metadata
         // before it has loaded __consumer_offsets, and a group joining then can stall.
-        await admin.describeGroups(['infra-local-readiness-probe']);
+        await admin.describeGroups({ groups: ['infra-local-readiness-probe'] });
         return true;
       } catch {
         return false;
       } finally {
-        await admin.disconnect().catch(() => undefined);
+        await admin.close().catch(() => undefined);
       }
     },
   };
