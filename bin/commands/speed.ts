@@ -1,12 +1,28 @@
 import { Command } from 'commander';
+import { openBackendsUntilShutdown, runCommand } from '../command-runtime.js';
 
 export function speedCommand(): Command {
   return new Command('speed')
     .description(
       'consume tweets and prices, score, window and join them, and write the speed views and bronze',
     )
-    .action(() => {
-      process.stderr.write('sentiment speed: the speed layer is not built yet (see the open issues)\n');
-      process.exitCode = 1;
-    });
+    .action(() =>
+      runCommand('speed', async (context) => {
+        const [{ startSpeedLayer }, { serveMetrics }] = await Promise.all([
+          import('../start-speed.js'),
+          import('../../producers/metrics.js'),
+        ]);
+        const backends = await openBackendsUntilShutdown(context);
+        const layer = await startSpeedLayer(context, backends);
+        const { metricsPort, api } = context.config;
+        if (metricsPort !== undefined) {
+          const server = await serveMetrics(layer.metrics.registry, metricsPort, api.host);
+          context.shutdown.onShutdown(
+            'metrics',
+            () => new Promise<void>((done) => server.close(() => done())),
+          );
+        }
+        return 'serving';
+      }),
+    );
 }

@@ -1,8 +1,8 @@
 /**
  * Checks what goes into a view before anything is written, identically for the stand-in and the
- * real adapter: rows against the table's row schema (compiled once per table with TypeBox),
- * range bounds against the clustering columns, and the upsert options. Errors name the table,
- * the column and the reason.
+ * real adapter: rows against the table's row schema (compiled once per table with TypeBox; the
+ * key columns are required, the others may be left out), range bounds against the clustering
+ * columns, and the upsert options. Errors name the table, the column and the reason.
  */
 import type { TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
@@ -41,7 +41,10 @@ const compiled = new Map<string, TableChecks>();
 function checksOf(spec: TableSpec): TableChecks {
   let checks = compiled.get(spec.name);
   if (!checks) {
-    const validator = Compile(spec.schema);
+    // Only the primary key is required: an upsert may carry any subset of the other columns
+    // (CQL writes just those cells), as stage 2 does when it adds a tweet's price to its row.
+    const keyColumns = [...spec.partitionKey, ...spec.clustering.map((c) => c.column)];
+    const validator = Compile({ ...spec.schema, required: keyColumns } as TSchema);
     const properties = (spec.schema as { properties: Record<string, TSchema> }).properties;
     const columnChecks = new Map<string, (value: unknown) => boolean>();
     for (const { column } of spec.clustering) {

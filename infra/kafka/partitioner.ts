@@ -38,3 +38,10 @@ export function murmur2(data: Uint8Array): number {
 export function partitionForKey(key: string, partitions: number): number {
   return (murmur2(encoder.encode(key)) & 0x7fffffff) % partitions;
 }
+
+/** A partition chosen by the producer, checked against the topic's partition count. */
+export function explicitPartition(topic: string, partition: number, partitions: number): number {
+  if (!Number.isSafeInteger(partition) || partition < 0 || partition >= partitions)
+    throw new RangeError(`partition ${partition} does not exist in ${topic} (${partitions} partitions)`);
+  return partition;
+}

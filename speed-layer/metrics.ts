@@ -1,0 +1,79 @@
+/** The speed layer's Prometheus metrics (one registry per runner, served on METRICS_PORT). */
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+export class SpeedMetrics {
+  readonly registry = new Registry();
+  readonly consumed = new Counter({
+    name: 'speed_messages_consumed_total',
+    help: 'messages read, per topic',
+    labelNames: ['topic'],
+    registers: [this.registry],
+  });
+  readonly lag = new Gauge({
+    name: 'speed_consumer_lag',
+    help: 'messages between the last one processed and the partition end, per topic partition',
+    labelNames: ['topic', 'partition'],
+    registers: [this.registry],
+  });
+  readonly watermark = new Gauge({
+    name: 'speed_watermark_ms',
+    help: 'event-time watermark, epoch ms, per input (tweets partition or symbol task side)',
+    labelNames: ['input'],
+    registers: [this.registry],
+  });
+  readonly openWindows = new Gauge({
+    name: 'speed_open_windows',
+    help: 'minute windows not yet final, per symbol task',
+    labelNames: ['task'],
+    registers: [this.registry],
+  });
+  readonly stateSize = new Gauge({
+    name: 'speed_state_entries',
+    help: 'entries held in operator state (pending mentions, buffered ticks, recent ids), per task',
+    labelNames: ['task', 'kind'],
+    registers: [this.registry],
+  });
+  readonly late = new Counter({
+    name: 'speed_late_rows_total',
+    help: 'rows below the watermark on arrival: kept in bronze and tweets_by_symbol, left out of windows and joins',
+    labelNames: ['kind'],
+    registers: [this.registry],
+  });
+  readonly duplicates = new Counter({
+    name: 'speed_duplicates_dropped_total',
+    help: 'tweets dropped from windows as a repeated id within the watermark horizon, or replayed internal records',
+    labelNames: ['kind'],
+    registers: [this.registry],
+  });
+  readonly deadLetters = new Counter({
+    name: 'speed_dead_letters_total',
+    help: 'messages sent to a dead-letter topic, per source topic and reason class',
+    labelNames: ['topic', 'reason'],
+    registers: [this.registry],
+  });
+  readonly sinkLatency = new Histogram({
+    name: 'speed_sink_write_seconds',
+    help: 'time to write one batch to a sink',
+    labelNames: ['sink'],
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  readonly sinkErrors = new Counter({
+    name: 'speed_sink_errors_total',
+    help: 'failed sink writes (retried), per sink',
+    labelNames: ['sink'],
+    registers: [this.registry],
+  });
+
+  async timed<T>(sink: string, write: () => Promise<T>): Promise<T> {
+    const end = this.sinkLatency.startTimer({ sink });
+    try {
+      return await write();
+    } catch (error) {
+      this.sinkErrors.inc({ sink });
+      throw error;
+    } finally {
+      end();
+    }
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * The loop every speed-layer stage runs: poll a consumer, hand the batch to the stage, let it
+ * checkpoint and commit, and keep going through backend outages until told to stop. Batches and
+ * rebalance callbacks run one at a time (the listener may fire while a batch is in hand), so a
+ * stage never sees a partition revoked in the middle of writing its batch.
+ */
+
+import {
+  CommitRefusedError,
+  EventLogClosedError,
+  type LogConsumer,
+  type LogMessage,
+  type TopicPartition,
+} from '../infra/kafka/event-log.js';
+import type { Logger } from '../infra/logger.js';
+import { backoffDelay, isRetryable, messageOf, sleep } from '../infra/retry.js';
+
+export interface Stage {
+  readonly name: string;
+  onAssigned(partitions: TopicPartition[]): Promise<void>;
+  /** Flushes, checkpoints and commits the partitions, then forgets them. */
+  onRevoked(partitions: TopicPartition[]): Promise<void>;
+  /** Forgets every partition without writing anything (after a failed write: state is rebuilt by replay). */
+  onLost(): void;
+  handle(batch: LogMessage[], now: number): Promise<void>;
+  /** Called after every poll, also an empty one: time-driven work (idle markers, aged objects, checkpoints). */
+  tick(now: number, force: boolean): Promise<void>;
+}
+
+export class BackendDownError extends Error {
+  constructor(
+    readonly stage: string,
+    readonly downForMs: number,
+    cause: unknown,
+  ) {
+    super(
+      `${stage}: a backend has been unreachable for ${Math.round(downForMs / 1000)} s: ${messageOf(cause)}`,
+      {
+        cause,
+      },
+    );
+    this.name = 'BackendDownError';
+  }
+}
+
+/** Serialises async sections: batches and rebalance callbacks never overlap. */
+export class SerialSection {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(section: () => Promise<T>): Promise<T> {
+    const next = this.tail.then(section, section);
+    this.tail = next.catch(() => undefined);
+    return next;
+  }
+}
+
+export interface StageLoopOptions {
+  stage: Stage;
+  consumer: LogConsumer;
+  section: SerialSection;
+  logger: Logger;
+  clock: () => number;
+  /** A backend failing for longer than this ends the loop with BackendDownError. */
+  backendDownDeadlineMs: number;
+  maxMessages?: number;
+  maxWaitMs?: number;
+}
+
+/**
+ * Runs until `stop()` resolves the stop signal or the deadline is passed. A batch whose sink
+ * writes fail is retried whole (the stage's writes are idempotent and it commits only after them),
+ * with exponential backoff and one log line per attempt.
+ */
+export class StageLoop {
+  private stopping = false;
+  private readonly done: Promise<void>;
+
+  constructor(private readonly o: StageLoopOptions) {
+    this.done = this.run();
+    // Kept for finished(); a failure is not unhandled while nobody has asked yet.
+    this.done.catch(() => undefined);
+  }
+
+  finished(): Promise<void> {
+    return this.done;
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.done.catch(() => undefined);
+  }
+
+  private async run(): Promise<void> {
+    const { stage, consumer, section, logger, clock } = this.o;
+    let failingSince: number | undefined;
+    let attempt = 0;
+    while (!this.stopping) {
+      let batch: LogMessage[];
+      try {
+        batch = await consumer.poll({
+          maxMessages: this.o.maxMessages ?? 5000,
+          maxWaitMs: this.o.maxWaitMs ?? 100,
+        });
+      } catch (error) {
+        if (error instanceof EventLogClosedError) return;
+        if (!isRetryable(error)) throw error;
+        failingSince = await this.backOff(error, failingSince, attempt++);
+        continue;
+      }
+      try {
+        await section.run(async () => {
+          if (batch.length > 0) await stage.handle(batch, clock());
+          await stage.tick(clock(), false);
+        });
+        failingSince = undefined;
+        attempt = 0;
+      } catch (error) {
+        if (error instanceof CommitRefusedError) {
+          // The partitions moved to another member, which resumes from their last checkpoint.
+          logger.warn({ stage: stage.name, err: messageOf(error) }, 'commit refused after a rebalance');
+          continue;
+        }
+        if (!isRetryable(error)) throw error;
+        // Nothing of the batch was committed: rebuild the partitions from their checkpoints and
+        // read it again, as a restart would.
+        let rebuilt = false;
+        while (!rebuilt && !this.stopping) {
+          failingSince = await this.backOff(error, failingSince, attempt++);
+          try {
+            await section.run(async () => {
+              stage.onLost();
+              await stage.onAssigned(consumer.assignment());
+            });
+            rebuilt = true;
+          } catch (again) {
+            if (!isRetryable(again)) throw again;
+          }
+        }
+      }
+    }
+    await section.run(() => stage.tick(clock(), true));
+  }
+
+  private async backOff(error: unknown, failingSince: number | undefined, attempt: number): Promise<number> {
+    const since = failingSince ?? this.o.clock();
+    const downFor = this.o.clock() - since;
+    if (downFor > this.o.backendDownDeadlineMs) throw new BackendDownError(this.o.stage.name, downFor, error);
+    const delay = backoffDelay(attempt, {
+      attempts: Number.POSITIVE_INFINITY,
+      initialDelayMs: 250,
+      maxDelayMs: 5000,
+    });
+    this.o.logger.warn(
+      { stage: this.o.stage.name, attempt: attempt + 1, retryInMs: delay, err: messageOf(error) },
+      'backend unavailable; retrying',
+    );
+    await sleep(delay);
+    return since;
+  }
+}

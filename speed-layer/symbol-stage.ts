@@ -1,0 +1,356 @@
+/**
+ * Stage 2 wired to its sinks: per owned partition N, the SymbolTask fed by partition N of the
+ * internal mentions topic and partition N of `stock-prices` (the consumer assigns them together),
+ * the bronze batcher of the ticks, and the partition's bronze progress.
+ *
+ * Checkpoint: the task's whole snapshot, the next internal offset, and the tick offset to resume
+ * from (no later than the first tick not yet in a bronze object). Ticks between that and the
+ * task's own position are re-read for bronze only: the task recognises them by offset and passes
+ * them to `market_data` alone (an idempotent upsert), so candles never count a tick twice.
+ */
+
+import type { LogConsumer, LogMessage, TopicPartition } from '../infra/kafka/event-log.js';
+import { encodeParquet } from '../infra/lake/parquet-writer.js';
+import { TABLES } from '../schemas/cassandra.js';
+import { decodePriceTick, TOPICS } from '../schemas/events.js';
+import { BRONZE_DATASETS } from '../schemas/lake.js';
+import {
+  type BronzeTickRow,
+  BronzeTickRowSchema,
+  type SentimentMinuteRow,
+  type TickRow,
+  type TweetBySymbolRow,
+} from '../schemas/rows.js';
+import { decodeInternalRecord } from '../schemas/speed.js';
+import { BronzeBatcher, type ClosedBronzeObject } from './bronze-batcher.js';
+import { BronzeProgress } from './checkpoints.js';
+import { type DeadLetter, deadLetter, futureRejection } from './dead-letters.js';
+import type { Stage } from './stage-loop.js';
+import { SymbolTask, type SymbolTaskState } from './symbol-task.js';
+import type { StageDeps } from './tweet-stage.js';
+
+interface SymbolCheckpoint {
+  task: SymbolTaskState;
+  internalOffset: number;
+  tickOffset: number;
+}
+
+interface SymbolTaskEntry {
+  task: SymbolTask;
+  batcher: BronzeBatcher<BronzeTickRow>;
+  progress: BronzeProgress;
+  closed: ClosedBronzeObject<BronzeTickRow>[];
+  /** Next offsets to read. */
+  internalNext: number | undefined;
+  tickNext: number | undefined;
+  lastCheckpointAt: number;
+  deadLetters: DeadLetter[];
+}
+
+export const symbolTaskName = (partition: number) => `symbols-p${partition}`;
+
+/** Minute-row updates seen by the stage, for a live feed (the API's stream). */
+export type MinuteListener = (rows: readonly SentimentMinuteRow[]) => void;
+
+export class SymbolStage implements Stage {
+  readonly name = 'symbols';
+  private readonly tasks = new Map<number, SymbolTaskEntry>();
+  private consumer: LogConsumer | undefined;
+  private readonly listeners: MinuteListener[] = [];
+
+  constructor(
+    private readonly deps: StageDeps,
+    private readonly internalTopic: string,
+    private readonly tweetSources: number[],
+  ) {}
+
+  attach(consumer: LogConsumer): void {
+    this.consumer = consumer;
+  }
+
+  onMinutes(listener: MinuteListener): void {
+    this.listeners.push(listener);
+  }
+
+  async onAssigned(partitions: TopicPartition[]): Promise<void> {
+    const { checkpoints, objectStore, settings, logger } = this.deps;
+    const now = Date.now();
+    const numbers = [...new Set(partitions.map((p) => p.partition))].filter((p) => !this.tasks.has(p));
+    await Promise.all(
+      numbers.map(async (partition) => {
+        const [checkpoint, progress] = await Promise.all([
+          checkpoints.read<SymbolCheckpoint>(symbolTaskName(partition)),
+          BronzeProgress.open(objectStore, BRONZE_DATASETS.stockPrices.name, partition),
+        ]);
+        const options = {
+          delayMs: settings.delayMs,
+          idleTimeoutMs: settings.idleTimeoutMs,
+          tweetSources: this.tweetSources,
+          tickPartition: partition,
+        };
+        const task = checkpoint ? SymbolTask.restore(checkpoint.task, options) : new SymbolTask(options);
+        const batcher = new BronzeBatcher<BronzeTickRow>({
+          dataset: BRONZE_DATASETS.stockPrices.name,
+          partition,
+          ...settings.bronze,
+        });
+        if (progress.lastOffset() >= 0) batcher.resumeAfter(progress.lastOffset());
+        this.tasks.set(partition, {
+          task,
+          batcher,
+          progress,
+          closed: [],
+          internalNext: checkpoint?.internalOffset,
+          tickNext: checkpoint?.tickOffset,
+          lastCheckpointAt: now,
+          deadLetters: [],
+        });
+        if (checkpoint) {
+          await this.consumer?.seek({
+            topic: this.internalTopic,
+            partition,
+            offset: checkpoint.internalOffset,
+          });
+          await this.consumer?.seek({ topic: TOPICS.prices, partition, offset: checkpoint.tickOffset });
+        }
+        logger.info({ partition, restored: checkpoint !== undefined }, 'symbol task assigned');
+      }),
+    );
+  }
+
+  async onRevoked(partitions: TopicPartition[]): Promise<void> {
+    const numbers = [...new Set(partitions.map((p) => p.partition))].filter((p) => this.tasks.has(p));
+    const now = Date.now();
+    for (const p of numbers) {
+      const entry = this.tasks.get(p) as SymbolTaskEntry;
+      entry.closed.push(...entry.batcher.flush());
+    }
+    await this.writeOutputs(now);
+    await Promise.all(numbers.map((p) => this.checkpoint(p, this.tasks.get(p) as SymbolTaskEntry, now)));
+    for (const p of numbers) this.tasks.delete(p);
+  }
+
+  onLost(): void {
+    this.tasks.clear();
+  }
+
+  async handle(batch: LogMessage[], now: number): Promise<void> {
+    const { metrics, settings } = this.deps;
+    let ticks = 0;
+    let internal = 0;
+    for (const m of batch) {
+      const entry = this.tasks.get(m.partition);
+      if (!entry) continue;
+      if (m.topic === TOPICS.prices) {
+        if (entry.tickNext !== undefined && m.offset < entry.tickNext) continue;
+        entry.tickNext = m.offset + 1;
+        ticks++;
+        this.onTickMessage(entry, m, now, settings.futureSkewMs);
+      } else if (m.topic === this.internalTopic) {
+        if (entry.internalNext !== undefined && m.offset < entry.internalNext) continue;
+        entry.internalNext = m.offset + 1;
+        internal++;
+        this.onInternalMessage(entry, m, now);
+      }
+    }
+    metrics.consumed.inc({ topic: TOPICS.prices }, ticks);
+    metrics.consumed.inc({ topic: this.internalTopic }, internal);
+    await this.writeOutputs(now);
+  }
+
+  private onTickMessage(entry: SymbolTaskEntry, m: LogMessage, now: number, skewMs: number): void {
+    const decoded = decodePriceTick(m.value);
+    const rejection = decoded.ok
+      ? futureRejection('trade_timestamp', decoded.value.trade_timestamp, m.timestamp, skewMs)
+      : decoded.rejection;
+    if (!decoded.ok || rejection) {
+      entry.deadLetters.push(
+        deadLetter(m, decoded.ok ? 'future' : 'decode', rejection as NonNullable<typeof rejection>, now),
+      );
+      entry.closed.push(...entry.batcher.skip(m.offset, now));
+      return;
+    }
+    const t = decoded.value;
+    entry.task.onTick(
+      {
+        symbol: t.symbol,
+        tradeTimestamp: t.trade_timestamp,
+        open: t.open_price,
+        high: t.high_price,
+        low: t.low_price,
+        close: t.close_price,
+        volume: t.volume,
+        offset: m.offset,
+      },
+      now,
+    );
+    entry.closed.push(
+      ...entry.batcher.add(
+        { ...t, source_partition: m.partition, source_offset: m.offset, ingested_at: now },
+        now,
+      ),
+    );
+  }
+
+  private onInternalMessage(entry: SymbolTaskEntry, m: LogMessage, now: number): void {
+    const record = decodeInternalRecord(m.value);
+    if (!record) {
+      entry.deadLetters.push(
+        deadLetter(m, 'internal', { field: '$', reason: 'not an internal speed-layer record' }, now),
+      );
+      return;
+    }
+    switch (record.kind) {
+      case 'mention':
+        entry.task.onMention(
+          {
+            id: record.id,
+            symbol: record.symbol,
+            createdAt: record.createdAt,
+            // Stage 1 writes the tweet's own columns; stage 2 adds only the price (see priceColumns).
+            text: '',
+            userId: '',
+            compound: record.compound,
+            pos: 0,
+            neu: 0,
+            neg: 0,
+            sourcePartition: record.sourcePartition,
+            sourceOffset: record.sourceOffset,
+            sourceMaxEventTime: record.sourceMaxEventTime,
+          },
+          now,
+        );
+        break;
+      case 'progress':
+        entry.task.onUpstreamWatermark(record.sourcePartition, record.maxEventTime, now);
+        break;
+      case 'idle':
+        // The task's watermark already releases an input silent for the idle timeout.
+        break;
+    }
+  }
+
+  async tick(now: number, force: boolean): Promise<void> {
+    for (const entry of this.tasks.values()) {
+      const aged = force ? entry.batcher.flush() : entry.batcher.tick(now);
+      if (aged.length > 0) entry.closed.push(...aged);
+    }
+    await this.writeOutputs(now);
+    await Promise.all(
+      [...this.tasks].map(([p, entry]) =>
+        force || now - entry.lastCheckpointAt >= this.deps.settings.checkpointIntervalMs
+          ? this.checkpoint(p, entry, now)
+          : undefined,
+      ),
+    );
+  }
+
+  private async writeOutputs(now: number): Promise<void> {
+    const { eventLog, viewStore, metrics } = this.deps;
+    const prices: Partial<TweetBySymbolRow>[] = [];
+    const ticks: TickRow[] = [];
+    const minutes: SentimentMinuteRow[] = [];
+    const deadLetters: DeadLetter[] = [];
+    const writes: Promise<unknown>[] = [];
+    for (const [p, entry] of this.tasks) {
+      const out = entry.task.drain(now);
+      for (const row of out.tweets) if (row.price_at_tweet !== undefined) prices.push(priceColumns(row));
+      ticks.push(...out.ticks);
+      minutes.push(...out.minutes);
+      if (out.late > 0) metrics.late.inc({ kind: 'mention' }, out.late);
+      if (out.lateTicks > 0) metrics.late.inc({ kind: 'tick' }, out.lateTicks);
+      if (out.replayed > 0) metrics.duplicates.inc({ kind: 'replayed' }, out.replayed);
+      if (Number.isFinite(out.watermark)) metrics.watermark.set({ input: `symbols/${p}` }, out.watermark);
+      deadLetters.push(...entry.deadLetters);
+      entry.deadLetters = [];
+      if (entry.closed.length > 0) {
+        const closed = entry.closed;
+        entry.closed = [];
+        writes.push(this.putObjects(entry, closed, now));
+      }
+    }
+    if (deadLetters.length > 0) {
+      for (const d of deadLetters)
+        metrics.deadLetters.inc({ topic: d.topic.replace(/\.dlq$/, ''), reason: d.reasonClass });
+      const byTopic = new Map<string, DeadLetter[]>();
+      for (const d of deadLetters) byTopic.set(d.topic, [...(byTopic.get(d.topic) ?? []), d]);
+      for (const [topic, letters] of byTopic)
+        writes.push(
+          metrics.timed('dlq', () =>
+            eventLog.produce(
+              topic,
+              letters.map((d) => d.message),
+            ),
+          ),
+        );
+    }
+    if (prices.length > 0)
+      writes.push(
+        metrics.timed('tweets_by_symbol', () => viewStore.upsert(TABLES.tweetsBySymbol.name, prices)),
+      );
+    if (ticks.length > 0)
+      writes.push(metrics.timed('market_data', () => viewStore.upsert(TABLES.marketData.name, ticks)));
+    if (minutes.length > 0)
+      writes.push(
+        metrics.timed('sentiment_by_minute', () => viewStore.upsert(TABLES.sentimentByMinute.name, minutes)),
+      );
+    const results = await Promise.allSettled(writes);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    if (minutes.length > 0) for (const listener of this.listeners) listener(minutes);
+  }
+
+  private async putObjects(
+    entry: SymbolTaskEntry,
+    closed: ClosedBronzeObject<BronzeTickRow>[],
+    now: number,
+  ): Promise<void> {
+    for (const object of closed) {
+      const body = encodeParquet(BronzeTickRowSchema, object.rows);
+      await this.deps.metrics.timed('bronze', () =>
+        entry.progress.putObject(object.key, object.lastOffset, body, now),
+      );
+    }
+  }
+
+  private async checkpoint(partition: number, entry: SymbolTaskEntry, now: number): Promise<void> {
+    entry.lastCheckpointAt = now;
+    if (entry.internalNext === undefined && entry.tickNext === undefined) return;
+    const internalOffset = entry.internalNext ?? 0;
+    const tickPosition = entry.tickNext ?? 0;
+    const tickOffset = Math.min(tickPosition, entry.batcher.lowestOpenOffset() ?? tickPosition);
+    const { checkpoints, metrics } = this.deps;
+    await checkpoints.write(symbolTaskName(partition), {
+      task: entry.task.snapshot(),
+      internalOffset,
+      tickOffset,
+    } satisfies SymbolCheckpoint);
+    await entry.progress.record(entry.task.watermark(now), now);
+    const offsets = [];
+    if (entry.internalNext !== undefined)
+      offsets.push({ topic: this.internalTopic, partition, offset: internalOffset });
+    if (entry.tickNext !== undefined) offsets.push({ topic: TOPICS.prices, partition, offset: tickOffset });
+    await this.consumer?.commit(offsets);
+    const stats = entry.task.stats();
+    const name = symbolTaskName(partition);
+    metrics.openWindows.set({ task: name }, stats.openWindows);
+    metrics.stateSize.set({ task: name, kind: 'pending-mentions' }, stats.pendingMentions);
+    metrics.stateSize.set({ task: name, kind: 'buffered-ticks' }, stats.bufferedTicks);
+  }
+
+  owned(): number[] {
+    return [...this.tasks.keys()].sort((a, b) => a - b);
+  }
+}
+
+/** The columns of a tweet row that stage 2 owns: its key and the as-of price. */
+function priceColumns(row: TweetBySymbolRow): Partial<TweetBySymbolRow> {
+  return {
+    symbol: row.symbol,
+    day: row.day,
+    created_at: row.created_at,
+    id: row.id,
+    price_at_tweet: row.price_at_tweet,
+    price_tick_at: row.price_tick_at,
+  };
+}

@@ -1,0 +1,276 @@
+/**
+ * Stage 1 wired to its sinks: per owned `tweets` partition a TweetIngest, a bronze batcher and the
+ * partition's bronze progress. Per batch, in this order: every output written (dead letters,
+ * internal records, `tweets_by_symbol` rows, closed bronze objects), then — at most once per
+ * checkpoint interval — the checkpoint, then the Kafka commit. A crash anywhere loses nothing: the
+ * partition resumes from its checkpoint and every sink is idempotent (upserts by key, bronze
+ * objects named by offsets and skipped below the partition's bronze progress, internal records
+ * de-duplicated by source offset in stage 2).
+ */
+
+import type { ViewStore } from '../infra/cassandra/view-store.js';
+import type {
+  EventLog,
+  LogConsumer,
+  LogMessage,
+  OutgoingMessage,
+  TopicPartition,
+} from '../infra/kafka/event-log.js';
+import { partitionForKey } from '../infra/kafka/partitioner.js';
+import type { ObjectStore } from '../infra/lake/object-store.js';
+import { encodeParquet } from '../infra/lake/parquet-writer.js';
+import type { Logger } from '../infra/logger.js';
+import { TABLES } from '../schemas/cassandra.js';
+import { TOPICS } from '../schemas/events.js';
+import { BRONZE_DATASETS } from '../schemas/lake.js';
+import { type BronzeTweetRow, BronzeTweetRowSchema, type TweetBySymbolRow } from '../schemas/rows.js';
+import { encodeInternalRecord } from '../schemas/speed.js';
+import { BronzeBatcher, type ClosedBronzeObject } from './bronze-batcher.js';
+import { BronzeProgress, type Checkpoints, timeOrNone } from './checkpoints.js';
+import type { DeadLetter } from './dead-letters.js';
+import type { SpeedMetrics } from './metrics.js';
+import type { VaderScorer } from './sentiment/vader.js';
+import type { Stage } from './stage-loop.js';
+import { TweetIngest, type TweetResumePoint } from './tweet-ingest.js';
+
+export interface SpeedSettings {
+  group: string;
+  delayMs: number;
+  futureSkewMs: number;
+  idleTimeoutMs: number;
+  bronze: { maxRows: number; maxSpanMs: number; maxAgeMs: number };
+  /** How often a task checkpoints and commits (processing time). */
+  checkpointIntervalMs: number;
+}
+
+interface TweetCheckpoint {
+  offset: number;
+  maxEventTime: number | null;
+}
+
+interface TweetTask {
+  ingest: TweetIngest;
+  batcher: BronzeBatcher<BronzeTweetRow>;
+  progress: BronzeProgress;
+  closed: ClosedBronzeObject<BronzeTweetRow>[];
+  lastCheckpointAt: number;
+  committed: number | undefined;
+}
+
+export interface StageDeps {
+  eventLog: EventLog;
+  viewStore: ViewStore;
+  objectStore: ObjectStore;
+  checkpoints: Checkpoints;
+  metrics: SpeedMetrics;
+  logger: Logger;
+  settings: SpeedSettings;
+}
+
+export const tweetTaskName = (partition: number) => `tweets-p${partition}`;
+
+export class TweetStage implements Stage {
+  readonly name = 'tweets';
+  private readonly tasks = new Map<number, TweetTask>();
+  private consumer: LogConsumer | undefined;
+
+  constructor(
+    private readonly deps: StageDeps,
+    private readonly scorer: VaderScorer,
+    private readonly internalTopic: string,
+    private readonly internalPartitions: number,
+  ) {}
+
+  attach(consumer: LogConsumer): void {
+    this.consumer = consumer;
+  }
+
+  async onAssigned(partitions: TopicPartition[]): Promise<void> {
+    const { checkpoints, objectStore, settings } = this.deps;
+    const now = Date.now();
+    await Promise.all(
+      partitions
+        .filter((tp) => tp.topic === TOPICS.tweets && !this.tasks.has(tp.partition))
+        .map(async ({ partition }) => {
+          const [checkpoint, progress] = await Promise.all([
+            checkpoints.read<TweetCheckpoint>(tweetTaskName(partition)),
+            BronzeProgress.open(objectStore, BRONZE_DATASETS.tweets.name, partition),
+          ]);
+          const resume: TweetResumePoint | undefined = checkpoint
+            ? { offset: checkpoint.offset, maxEventTime: timeOrNone(checkpoint.maxEventTime) }
+            : undefined;
+          const batcher = new BronzeBatcher<BronzeTweetRow>({
+            dataset: BRONZE_DATASETS.tweets.name,
+            partition,
+            ...settings.bronze,
+          });
+          if (progress.lastOffset() >= 0) batcher.resumeAfter(progress.lastOffset());
+          const ingest = new TweetIngest(
+            {
+              partition,
+              delayMs: settings.delayMs,
+              futureSkewMs: settings.futureSkewMs,
+              idleTimeoutMs: settings.idleTimeoutMs,
+              scorer: this.scorer,
+            },
+            resume,
+            now,
+          );
+          this.tasks.set(partition, {
+            ingest,
+            batcher,
+            progress,
+            closed: [],
+            lastCheckpointAt: now,
+            committed: resume?.offset,
+          });
+          if (resume) await this.consumer?.seek({ topic: TOPICS.tweets, partition, offset: resume.offset });
+          this.deps.logger.info(
+            { partition, resumeFrom: resume?.offset ?? 'committed', bronzeThrough: progress.lastOffset() },
+            'tweets partition assigned',
+          );
+        }),
+    );
+  }
+
+  async onRevoked(partitions: TopicPartition[]): Promise<void> {
+    const mine = partitions.filter((tp) => tp.topic === TOPICS.tweets && this.tasks.has(tp.partition));
+    const now = Date.now();
+    for (const { partition } of mine) {
+      const task = this.tasks.get(partition) as TweetTask;
+      task.closed.push(...task.batcher.flush());
+    }
+    await this.writeOutputs(now);
+    await Promise.all(
+      mine.map(({ partition }) => this.checkpoint(partition, this.tasks.get(partition) as TweetTask, now)),
+    );
+    for (const { partition } of mine) this.tasks.delete(partition);
+  }
+
+  onLost(): void {
+    this.tasks.clear();
+  }
+
+  async handle(batch: LogMessage[], now: number): Promise<void> {
+    const { metrics } = this.deps;
+    for (const m of batch) {
+      const task = this.tasks.get(m.partition);
+      if (!task || m.topic !== TOPICS.tweets) continue;
+      // A message below the resume point can come from a fetch made before the seek.
+      const position = task.ingest.position();
+      if (position !== undefined && m.offset < position) continue;
+      const row = task.ingest.process(m, now);
+      const closed = row ? task.batcher.add(row, now) : task.batcher.skip(m.offset, now);
+      if (closed.length > 0) task.closed.push(...closed);
+    }
+    metrics.consumed.inc({ topic: TOPICS.tweets }, batch.length);
+    await this.writeOutputs(now);
+  }
+
+  async tick(now: number, force: boolean): Promise<void> {
+    for (const task of this.tasks.values()) {
+      task.ingest.flushMarkers(now);
+      const aged = force ? task.batcher.flush() : task.batcher.tick(now);
+      if (aged.length > 0) task.closed.push(...aged);
+    }
+    await this.writeOutputs(now);
+    await Promise.all(
+      [...this.tasks].map(([partition, task]) =>
+        force || now - task.lastCheckpointAt >= this.deps.settings.checkpointIntervalMs
+          ? this.checkpoint(partition, task, now)
+          : undefined,
+      ),
+    );
+  }
+
+  /** Writes every output the tasks hold; resolves once all are durable. */
+  private async writeOutputs(now: number): Promise<void> {
+    const { eventLog, viewStore, metrics } = this.deps;
+    const deadLetters: DeadLetter[] = [];
+    const internal: OutgoingMessage[] = [];
+    const tweetRows: TweetBySymbolRow[] = [];
+    const objects: Promise<void>[] = [];
+    for (const task of this.tasks.values()) {
+      const out = task.ingest.drain();
+      deadLetters.push(...out.deadLetters);
+      tweetRows.push(...out.tweetRows);
+      if (out.duplicates > 0) metrics.duplicates.inc({ kind: 'tweet-id' }, out.duplicates);
+      for (const { symbol, record } of out.internal) {
+        const value = encodeInternalRecord(record);
+        if (symbol === undefined) {
+          for (let p = 0; p < this.internalPartitions; p++) internal.push({ key: null, partition: p, value });
+        } else {
+          internal.push({ key: symbol, partition: partitionForKey(symbol, this.internalPartitions), value });
+        }
+      }
+      if (task.closed.length > 0) {
+        const closed = task.closed;
+        task.closed = [];
+        objects.push(this.putObjects(task, closed, now));
+      }
+    }
+    const writes: Promise<unknown>[] = [...objects];
+    if (deadLetters.length > 0) {
+      for (const d of deadLetters) metrics.deadLetters.inc({ topic: TOPICS.tweets, reason: d.reasonClass });
+      const dlqTopic = deadLetters[0]?.topic as string;
+      writes.push(
+        metrics.timed('dlq', () =>
+          eventLog.produce(
+            dlqTopic,
+            deadLetters.map((d) => d.message),
+          ),
+        ),
+      );
+    }
+    if (internal.length > 0)
+      writes.push(metrics.timed('internal', () => eventLog.produce(this.internalTopic, internal)));
+    if (tweetRows.length > 0)
+      writes.push(
+        metrics.timed('tweets_by_symbol', () => viewStore.upsert(TABLES.tweetsBySymbol.name, tweetRows)),
+      );
+    const results = await Promise.allSettled(writes);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  /** A partition's objects go to the lake in offset order, each put done before the next begins. */
+  private async putObjects(
+    task: TweetTask,
+    closed: ClosedBronzeObject<BronzeTweetRow>[],
+    now: number,
+  ): Promise<void> {
+    for (const object of closed) {
+      const body = encodeParquet(BronzeTweetRowSchema, object.rows);
+      await this.deps.metrics.timed('bronze', () =>
+        task.progress.putObject(object.key, object.lastOffset, body, now),
+      );
+    }
+  }
+
+  private async checkpoint(partition: number, task: TweetTask, now: number): Promise<void> {
+    const position = task.ingest.position();
+    if (position === undefined) return;
+    const bound = Math.min(
+      position,
+      task.batcher.lowestOpenOffset() ?? position,
+      task.ingest.lowestNeededOffset() ?? position,
+    );
+    const resume = task.ingest.resumePoint(bound);
+    task.lastCheckpointAt = now;
+    if (!resume || resume.offset === task.committed) return;
+    const { checkpoints, settings, metrics } = this.deps;
+    await checkpoints.write(tweetTaskName(partition), {
+      offset: resume.offset,
+      maxEventTime: resume.maxEventTime,
+    } satisfies TweetCheckpoint as unknown as Record<string, unknown>);
+    await task.progress.record(resume.maxEventTime - settings.delayMs, now);
+    await this.consumer?.commit([{ topic: TOPICS.tweets, partition, offset: resume.offset }]);
+    task.committed = resume.offset;
+    metrics.watermark.set({ input: `${TOPICS.tweets}/${partition}` }, Math.max(0, task.ingest.watermark()));
+  }
+
+  /** For tests and metrics: owned partitions. */
+  owned(): number[] {
+    return [...this.tasks.keys()].sort((a, b) => a - b);
+  }
+}
