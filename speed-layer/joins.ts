@@ -123,6 +123,28 @@ export function minuteRow(
   return row;
 }
 
+/** A copy of a tweet row with the given as-of price, or none. */
+export function withPrice(row: TweetBySymbolRow, price?: number, at?: number): TweetBySymbolRow {
+  const copy: TweetBySymbolRow = {
+    symbol: row.symbol,
+    day: row.day,
+    created_at: row.created_at,
+    id: row.id,
+    text: row.text,
+    user_id: row.user_id,
+    compound: row.compound,
+    pos: row.pos,
+    neu: row.neu,
+    neg: row.neg,
+    label: row.label,
+  };
+  if (price !== undefined && at !== undefined) {
+    copy.price_at_tweet = price;
+    copy.price_tick_at = at;
+  }
+  return copy;
+}
+
 /** A symbol's non-late ticks, sorted by (trade_timestamp, offset), as parallel arrays from `start`. */
 interface TickSeries {
   ts: number[];
@@ -137,13 +159,100 @@ export interface AsOfJoinState {
   pending: TweetBySymbolRow[];
 }
 
+/**
+ * Rows waiting for their final price: a binary min-heap on (created_at, arrival), since tweets come
+ * out of order and a sorted array would shift on every insert. Ties leave in arrival order.
+ */
+class PendingRows {
+  private readonly rows: TweetBySymbolRow[] = [];
+  private readonly times: number[] = [];
+  private readonly seqs: number[] = [];
+  private nextSeq = 0;
+
+  size(): number {
+    return this.rows.length;
+  }
+
+  earliest(): number {
+    return this.times[0] as number;
+  }
+
+  push(row: TweetBySymbolRow): void {
+    const { rows, times, seqs } = this;
+    const t = row.created_at;
+    const seq = this.nextSeq++;
+    let i = rows.length;
+    rows.push(row);
+    times.push(t);
+    seqs.push(seq);
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const pt = times[parent] as number;
+      if (pt < t || (pt === t && (seqs[parent] as number) < seq)) break;
+      rows[i] = rows[parent] as TweetBySymbolRow;
+      times[i] = pt;
+      seqs[i] = seqs[parent] as number;
+      i = parent;
+    }
+    rows[i] = row;
+    times[i] = t;
+    seqs[i] = seq;
+  }
+
+  pop(): TweetBySymbolRow {
+    const { rows, times, seqs } = this;
+    const top = rows[0] as TweetBySymbolRow;
+    const last = rows.pop() as TweetBySymbolRow;
+    const lt = times.pop() as number;
+    const ls = seqs.pop() as number;
+    const n = rows.length;
+    if (n === 0) return top;
+    let i = 0;
+    for (;;) {
+      let c = 2 * i + 1;
+      if (c >= n) break;
+      let ct = times[c] as number;
+      let cs = seqs[c] as number;
+      const r = c + 1;
+      if (r < n) {
+        const rt = times[r] as number;
+        const rs = seqs[r] as number;
+        if (rt < ct || (rt === ct && rs < cs)) {
+          c = r;
+          ct = rt;
+          cs = rs;
+        }
+      }
+      if (lt < ct || (lt === ct && ls < cs)) break;
+      rows[i] = rows[c] as TweetBySymbolRow;
+      times[i] = ct;
+      seqs[i] = cs;
+      i = c;
+    }
+    rows[i] = last;
+    times[i] = lt;
+    seqs[i] = ls;
+    return top;
+  }
+
+  /** The rows in the order they will leave. */
+  inOrder(): TweetBySymbolRow[] {
+    const order = this.rows.map((row, i) => ({
+      row,
+      t: this.times[i] as number,
+      seq: this.seqs[i] as number,
+    }));
+    order.sort((a, b) => a.t - b.t || a.seq - b.seq);
+    return order.map((e) => e.row);
+  }
+}
+
 /** Compacting the front of an array is worth it once this much of it is dead. */
 const COMPACT_AT = 1024;
 
 export class AsOfJoin {
   private readonly series = new Map<string, TickSeries>();
-  private pending: TweetBySymbolRow[] = [];
-  private pendingStart = 0;
+  private pending = new PendingRows();
   private ticks = 0;
 
   constructor(private readonly delayMs: number) {}
@@ -176,52 +285,55 @@ export class AsOfJoin {
     this.ticks++;
   }
 
-  /** The row with the as-of price from the ticks held now; a new object only when the price differs. */
+  /** Price found by the last successful `find`. */
+  foundPrice = 0;
+  /** trade_timestamp of the tick behind `foundPrice`. */
+  foundAt = 0;
+
+  /**
+   * Looks up the as-of tick of `symbol` for time `t` among the ticks held now; when there is one,
+   * leaves it in `foundPrice`/`foundAt` (no allocation on the hot path) and returns true.
+   */
+  find(symbol: string, t: number): boolean {
+    const s = this.series.get(symbol);
+    if (s === undefined) return false;
+    const i = this.latestAtOrBefore(s, t);
+    if (i < 0) return false;
+    this.foundPrice = s.close[i] as number;
+    this.foundAt = s.ts[i] as number;
+    return true;
+  }
+
+  /** The row with the as-of price from the ticks held now; the same object when the price is unchanged. */
   priced(row: TweetBySymbolRow): TweetBySymbolRow {
-    const s = this.series.get(row.symbol);
-    const i = s === undefined ? -1 : this.latestAtOrBefore(s, row.created_at);
-    const at = i < 0 ? undefined : (s as TickSeries).ts[i];
-    const price = i < 0 ? undefined : (s as TickSeries).close[i];
-    if (at === row.price_tick_at && price === row.price_at_tweet) return row;
-    const { price_at_tweet: _p, price_tick_at: _a, ...rest } = row;
-    return at === undefined ? rest : { ...rest, price_at_tweet: price as number, price_tick_at: at };
+    if (this.find(row.symbol, row.created_at)) {
+      if (row.price_tick_at === this.foundAt && row.price_at_tweet === this.foundPrice) return row;
+      return withPrice(row, this.foundPrice, this.foundAt);
+    }
+    return row.price_tick_at === undefined && row.price_at_tweet === undefined ? row : withPrice(row);
   }
 
   /** Holds a row (already emitted with its provisional price) until its final price is known. */
   await(row: TweetBySymbolRow): void {
-    const p = this.pending;
-    let i = p.length;
-    while (i > this.pendingStart && (p[i - 1] as TweetBySymbolRow).created_at > row.created_at) i--;
-    if (i === p.length) p.push(row);
-    else p.splice(i, 0, row);
+    this.pending.push(row);
   }
 
   /**
    * Final prices of the rows whose time is below `threshold` (the tick side's or the task's
-   * watermark, whichever is further): `emit` gets a row again only when its price changed.
+   * watermark, whichever is further), in time order: `emit` gets a row again only when its price
+   * changed.
    */
   release(threshold: number, emit: (row: TweetBySymbolRow) => void): void {
-    const p = this.pending;
-    while (this.pendingStart < p.length) {
-      const row = p[this.pendingStart] as TweetBySymbolRow;
-      if (!(row.created_at < threshold)) break;
-      this.pendingStart++;
+    while (this.pending.size() > 0 && this.pending.earliest() < threshold) {
+      const row = this.pending.pop();
       const final = this.priced(row);
       if (final !== row) emit(final);
-    }
-    if (this.pendingStart === p.length) {
-      this.pending = [];
-      this.pendingStart = 0;
-    } else if (this.pendingStart > COMPACT_AT && this.pendingStart * 2 > p.length) {
-      this.pending = p.slice(this.pendingStart);
-      this.pendingStart = 0;
     }
   }
 
   /** Earliest time still waiting for its price; +Infinity when none. */
   earliestPending(): number {
-    const row = this.pending[this.pendingStart];
-    return row === undefined ? Number.POSITIVE_INFINITY : row.created_at;
+    return this.pending.size() === 0 ? Number.POSITIVE_INFINITY : this.pending.earliest();
   }
 
   /**
@@ -247,7 +359,7 @@ export class AsOfJoin {
   }
 
   pendingCount(): number {
-    return this.pending.length - this.pendingStart;
+    return this.pending.size();
   }
 
   bufferedTicks(): number {
@@ -264,7 +376,7 @@ export class AsOfJoin {
         close: s.close.slice(s.start),
       });
     }
-    return { series, pending: this.pending.slice(this.pendingStart).map((row) => ({ ...row })) };
+    return { series, pending: this.pending.inOrder().map((row) => ({ ...row })) };
   }
 
   static restore(state: AsOfJoinState, delayMs: number): AsOfJoin {
@@ -273,7 +385,7 @@ export class AsOfJoin {
       j.series.set(s.symbol, { ts: [...s.ts], offset: [...s.offset], close: [...s.close], start: 0 });
       j.ticks += s.ts.length;
     }
-    j.pending = state.pending.map((row) => ({ ...row }));
+    for (const row of state.pending) j.pending.push({ ...row });
     return j;
   }
 

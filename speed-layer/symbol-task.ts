@@ -139,9 +139,12 @@ export class SymbolTask {
       return;
     }
     this.windows.addTweet(m.symbol, m.createdAt, row.compound);
-    const priced = this.join.priced(row);
-    this.out.tweets.push(priced);
-    if (!(m.createdAt < this.priceThreshold(watermark))) this.join.await(priced);
+    if (this.join.find(m.symbol, m.createdAt)) {
+      row.price_at_tweet = this.join.foundPrice;
+      row.price_tick_at = this.join.foundAt;
+    }
+    this.out.tweets.push(row);
+    if (!(m.createdAt < this.priceThreshold(watermark))) this.join.await(row);
   }
 
   onUpstreamWatermark(sourcePartition: number, maxEventTime: number, now: number): void {
