@@ -30,7 +30,7 @@ export function buildProgram(): Command {
 
 /** exitOverride and help-after-error on every command, nested ones included. */
 function applyUsageErrorHandling(command: Command): void {
-  command.exitOverride().showHelpAfterError('(add --help for usage)');
+  command.exitOverride().showHelpAfterError(true);
   for (const sub of command.commands) applyUsageErrorHandling(sub);
 }
 

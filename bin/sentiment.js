@@ -3,4 +3,10 @@
 import { register } from 'tsx/esm/api';
 
 register();
+const { nodeRequirementProblem } = await import('./node-requirement.ts');
+const problem = nodeRequirementProblem();
+if (problem) {
+  process.stderr.write(problem);
+  process.exit(1);
+}
 await import('./cli.ts');

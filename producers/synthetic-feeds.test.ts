@@ -67,4 +67,26 @@ describe('synthetic feeds inside the demo', () => {
     }
     await consumer.close();
   });
+
+  it.each([
+    ['ticks', { tweetsPerSecond: 100, ticksPerSecond: 0 }],
+    ['tweets', { tweetsPerSecond: 0, ticksPerSecond: 20 }],
+  ] as const)('publish no %s at rate 0, and the other feed at its own rate', async (_none, rates) => {
+    const log = new MemoryEventLog();
+    const shutdown = new Shutdown(createLogger('silent'));
+    const feeds = await startSyntheticFeeds(log, { ...rates, seed: 3 }, shutdown);
+    await sleep(500);
+    const results = await feeds.stop();
+    for (const [feed, rate] of [
+      ['tweets', rates.tweetsPerSecond],
+      ['prices', rates.ticksPerSecond],
+    ] as const) {
+      const sent = results[feed].sent;
+      // Half a second at R/s is about R/2; unthrottled would be thousands.
+      if (rate === 0) expect(sent, feed).toBe(0);
+      else expect(sent, feed).toBeGreaterThan(0);
+      if (rate > 0) expect(sent, feed).toBeLessThan(rate);
+      expect(await held(log, feed === 'tweets' ? TOPICS.tweets : TOPICS.prices)).toBe(sent);
+    }
+  });
 });

@@ -2,7 +2,7 @@
  * The producers inside `sentiment demo`: a tweet feed and a price feed publishing to the embedded
  * (or any) event log, sharing one RegimeSchedule so the demo's sentiment and returns move
  * together. They run until the shutdown sequence stops them; their close step stops intake and
- * waits for the batch in flight.
+ * waits for the batch in flight. Each rate governs its own feed, and a rate of 0 starts no feed.
  */
 import { randomInt } from 'node:crypto';
 import type { EventLog, OutgoingMessage } from '../infra/kafka/event-log.js';
@@ -19,9 +19,9 @@ import { tickMessages, tweetMessages } from './synthetic-source.js';
 import { TweetGenerator } from './tweet-generator.js';
 
 export interface SyntheticFeedOptions {
-  /** Default 50 tweets/s. */
+  /** Default 50 tweets/s; 0: no tweet feed. */
   tweetsPerSecond?: number;
-  /** Default one tick per symbol per second. */
+  /** Default one tick per symbol per second; 0: no price feed. */
   ticksPerSecond?: number;
   symbols?: readonly string[];
   /** Fixes the text, ids, walk and regimes; event times stay on the wall clock. Default: random. */
@@ -69,18 +69,25 @@ export async function startSyntheticFeeds(
     },
   });
   const ticksPerSecond = options.ticksPerSecond ?? Object.keys(walk.prices()).length;
-  const tweets = new TweetGenerator({
-    seed,
-    ...(symbols ? { symbols } : {}),
-    schedule,
-    timeline: {
-      clock: 'real',
-      ratePerSecond: tweetsPerSecond,
-      jitterMs: Math.min(options.jitterMs ?? 2000, watermarkDelayMs),
-      lateRatio: options.lateRatio ?? 0.02,
-      watermarkDelayMs,
-    },
-  });
+  for (const [name, rate] of [
+    ['tweetsPerSecond', tweetsPerSecond],
+    ['ticksPerSecond', ticksPerSecond],
+  ] as const) {
+    if (!(rate >= 0)) throw new RangeError(`${name} must be a non-negative number, got ${rate}`);
+  }
+  const tweetGenerator = () =>
+    new TweetGenerator({
+      seed,
+      ...(symbols ? { symbols } : {}),
+      schedule,
+      timeline: {
+        clock: 'real',
+        ratePerSecond: tweetsPerSecond,
+        jitterMs: Math.min(options.jitterMs ?? 2000, watermarkDelayMs),
+        lateRatio: options.lateRatio ?? 0.02,
+        watermarkDelayMs,
+      },
+    });
   const partitions = options.partitions ?? 3;
   await eventLog.createTopics([
     { name: TOPICS.tweets, partitions },
@@ -99,9 +106,13 @@ export async function startSyntheticFeeds(
       maxBatch: 500,
       ...(options.logger ? { logger: options.logger } : {}),
     });
+  // A feed at rate 0 is not started: a pacer cannot space messages 1/0 s apart.
+  const idle: Promise<PublishResult> = Promise.resolve({ sent: 0, unsent: 0, errors: 0, reason: 'end' });
   const running = Promise.all([
-    run(TOPICS.tweets, tweetMessages(tweets), tweetsPerSecond, stats.tweets),
-    run(TOPICS.prices, tickMessages(walk), ticksPerSecond, stats.prices),
+    tweetsPerSecond > 0
+      ? run(TOPICS.tweets, tweetMessages(tweetGenerator()), tweetsPerSecond, stats.tweets)
+      : idle,
+    ticksPerSecond > 0 ? run(TOPICS.prices, tickMessages(walk), ticksPerSecond, stats.prices) : idle,
   ]).then(([t, p]) => ({ tweets: t, prices: p }));
   options.logger?.info({ seed, tweetsPerSecond, ticksPerSecond }, 'synthetic feeds started');
 

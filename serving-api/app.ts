@@ -5,7 +5,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger } from 'fastify';
+import Fastify, { type FastifyBaseLogger, LogController } from 'fastify';
 import type { Backends } from '../infra/backends.js';
 import type { Logger } from '../infra/logger.js';
 import { healthRoutes } from './routes/health.js';
@@ -19,7 +19,9 @@ export interface AppOptions {
 export async function buildApp(options: AppOptions) {
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // No per-request log lines: at request rates they would drown the platform's own events.
+    // Fastify 5 takes this through a LogController; the top-level option is deprecated (FSTDEP023).
+    logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 

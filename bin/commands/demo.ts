@@ -12,7 +12,11 @@ export function demoCommand(): Command {
   return new Command('demo')
     .description('run the whole platform in one process on embedded stand-ins (no servers needed)')
     .option('--tweet-rate <n>', 'synthetic tweets per second (0: none)', rate, 20)
-    .option('--tick-rate <n>', 'synthetic price ticks per second (default: one per symbol per second)', rate)
+    .option(
+      '--tick-rate <n>',
+      'synthetic price ticks per second (0: none; default: one per symbol per second)',
+      rate,
+    )
     .action((options: { tweetRate: number; tickRate?: number }) =>
       runCommand('demo', async (context) => {
         const [{ startApi }, { startSyntheticFeeds }] = await Promise.all([
@@ -22,19 +26,18 @@ export function demoCommand(): Command {
         // One set of backends for every part, so they meet in the same log, views and lake.
         const backends = await openBackendsUntilShutdown(context);
         const address = await startApi(context, backends);
-        if (options.tweetRate > 0) {
-          await startSyntheticFeeds(
-            backends.eventLog,
-            {
-              tweetsPerSecond: options.tweetRate,
-              ...(options.tickRate !== undefined ? { ticksPerSecond: options.tickRate } : {}),
-              watermarkDelayMs: context.config.watermarkDelayMs,
-              partitions: context.config.topics.partitions,
-              logger: context.logger,
-            },
-            context.shutdown,
-          );
-        }
+        // Each rate governs its own feed; 0 starts none.
+        await startSyntheticFeeds(
+          backends.eventLog,
+          {
+            tweetsPerSecond: options.tweetRate,
+            ...(options.tickRate !== undefined ? { ticksPerSecond: options.tickRate } : {}),
+            watermarkDelayMs: context.config.watermarkDelayMs,
+            partitions: context.config.topics.partitions,
+            logger: context.logger,
+          },
+          context.shutdown,
+        );
         context.logger.info(`demo running: try ${address}/health and ${address}/docs`);
         return 'serving';
       }),
