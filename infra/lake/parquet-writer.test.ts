@@ -80,6 +80,18 @@ const ticks: BronzeTickRow[] = [
     source_offset: 17,
     ingested_at: T0 + 5,
   },
+  {
+    symbol: 'AAPL',
+    trade_timestamp: -1, // before the epoch: negative int64
+    open_price: -0,
+    high_price: Number.MAX_VALUE,
+    low_price: Number.MIN_VALUE,
+    close_price: 1,
+    volume: 0,
+    source_partition: 1023,
+    source_offset: Number.MAX_SAFE_INTEGER,
+    ingested_at: 2 ** 32, // exactly one unit of the upper 32-bit half
+  },
 ];
 
 let dir: string;
@@ -123,6 +135,17 @@ describe('encodeParquet', () => {
        FROM read_parquet('${path}') ORDER BY source_partition DESC, source_offset`,
     );
     expect(rows.map(fromDuckDb)).toEqual([tweets[0], tweets[1], tweets[2]]);
+  });
+
+  it('keeps every symbol when the lists hold more elements than there are rows', async () => {
+    const many = Array.from({ length: 40 }, (_, i) => ({
+      ...(tweets[0] as BronzeTweetRow),
+      source_offset: i,
+      symbols: Array.from({ length: i % 7 }, (_, k) => `S${i}X${k}`),
+    }));
+    const path = fileOf(encodeParquet(BronzeTweetRowSchema, many));
+    const rows = await query(`SELECT symbols FROM read_parquet('${path}') ORDER BY source_offset`);
+    expect(rows.map((r) => r.symbols)).toEqual(many.map((t) => t.symbols));
   });
 
   it('round-trips bronze ticks and date columns', async () => {
