@@ -309,11 +309,12 @@ export function viewStoreContract(
 
       it('without a write time, a later row of the same call wins over an earlier one', async () => {
         const s = symbol();
-        await store.upsert(TABLES.marketData.name, [tick(s, 1, 5), tick(s, 2, 7), tick(s, 1, 6)]);
+        // 6 then 5: a shared write time would keep 6 (the greater value); the later row must win.
+        await store.upsert(TABLES.marketData.name, [tick(s, 1, 6), tick(s, 2, 7), tick(s, 1, 5)]);
         const rows = await store.query<TickRow>(TABLES.marketData.name, {
           partition: { symbol: s, day: DAY },
         });
-        expect(rows.map((r) => r.close_price)).toEqual([7, 6]);
+        expect(rows.map((r) => r.close_price)).toEqual([7, 5]);
       });
     });
 

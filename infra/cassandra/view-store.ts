@@ -56,8 +56,9 @@ export interface ViewStore {
   ensureSchema(): Promise<void>;
   /**
    * Inserts or overwrites rows by primary key. Every row is checked against the table's row
-   * schema before any is written (all or nothing); null is refused. As in Cassandra, a column left
-   * undefined keeps its stored value, and the write refreshes the TTL of the cells it writes.
+   * schema before any is written (all or nothing): the key columns are required, every value given
+   * must fit its column, null is refused. As in Cassandra, a column left undefined keeps its
+   * stored value, and the write refreshes the TTL of the cells it writes.
    */
   upsert(table: TableName, rows: ViewRow[], options?: UpsertOptions): Promise<void>;
   /** Rows of one partition, in clustering order, optionally bounded and limited. */
