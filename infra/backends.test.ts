@@ -1,6 +1,9 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pino } from 'pino';
-import { describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { openBackends } from './backends.js';
 import { loadConfig } from './config.js';
 import { ServerUnavailableError } from './retry.js';
@@ -24,6 +27,9 @@ function capturingLogger() {
 }
 
 describe('openBackends against a closed port', () => {
+  // The embedded lake opens a folder: a temporary one, so the tests leave nothing in the tree.
+  const lakeDir = mkdtempSync(join(tmpdir(), 'backends-lake-'));
+  afterAll(() => rmSync(lakeDir, { recursive: true, force: true }));
   const cases: [string, (port: number) => Record<string, string>][] = [
     ['kafka', (port) => ({ KAFKA_BROKERS: `127.0.0.1:${port}` })],
     ['cassandra', (port) => ({ CASSANDRA_CONTACT_POINTS: `127.0.0.1:${port}` })],
@@ -42,7 +48,7 @@ describe('openBackends against a closed port', () => {
     it(`fails after bounded retries with an error naming ${server}`, async () => {
       const port = await closedPort();
       const { logger, warn } = capturingLogger();
-      const opening = openBackends(loadConfig({ ...env(port), LAKE_DIR: './data/unused-lake' }), logger, {
+      const opening = openBackends(loadConfig({ ...env(port), LAKE_DIR: lakeDir }), logger, {
         retry,
         connectTimeoutMs: 1000,
       });
@@ -59,7 +65,7 @@ describe('openBackends against a closed port', () => {
 
   it('keeps the other backends embedded when only one server is configured', async () => {
     const { logger } = capturingLogger();
-    const backends = await openBackends(loadConfig({ LAKE_DIR: './data/unused-lake' }), logger, { retry });
+    const backends = await openBackends(loadConfig({ LAKE_DIR: lakeDir }), logger, { retry });
     expect(backends.kinds).toEqual({ eventLog: 'embedded', viewStore: 'embedded', objectStore: 'embedded' });
     await backends.close();
   });
