@@ -93,6 +93,19 @@ export function eventLogContract(name: string, open: () => Promise<EventLog>): v
       expect(aOffsets).toEqual([...aOffsets].sort((x, y) => x - y));
     });
 
+    it('puts a message with an explicit partition there, whatever its key, and refuses one out of range', async () => {
+      const topic = unique();
+      await log.createTopics([{ name: topic, partitions: 3 }]);
+      const positions = await log.produce(topic, [
+        { key: null, partition: 2, value: 'a' },
+        { key: 'k', partition: 1, value: 'b' },
+        { key: 'k', partition: 2, value: 'c' },
+      ]);
+      expect(positions.map((p) => p.partition)).toEqual([2, 1, 2]);
+      expect(positions.map((p) => p.offset)).toEqual([0, 0, 1]);
+      await expect(log.produce(topic, [{ key: null, partition: 3, value: 'x' }])).rejects.toThrow(RangeError);
+    });
+
     it('delivers each partition in offset order to a consumer reading from the beginning', async () => {
       const topic = unique();
       await log.createTopics([{ name: topic, partitions: 2 }]);

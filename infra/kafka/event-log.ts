@@ -46,7 +46,10 @@ export interface LogMessage extends TopicPartitionOffset {
  * classic protocol does: every rebalance first revokes all of a member's partitions, then assigns its
  * new set (which may hold the same partitions again). The calls run when the group rebalances, not
  * inside `poll`, so they can overlap the handling of a batch the caller already has; `poll` returns
- * no message while one of them runs.
+ * no message while one of them runs. A listener that throws does not stop the rebalance: the next
+ * `poll` rejects with its error. Closing a consumer revokes its partitions first. On Kafka, a
+ * member that lost its broker gets onRevoked for partitions that may already be another member's:
+ * its commits are refused by then.
  */
 export interface RebalanceListener {
   /** Awaited after partitions are assigned to this member and before any of their messages is returned by poll. */

@@ -45,7 +45,7 @@ import {
   type TopicSpec,
   topicPartitionKey,
 } from './event-log.js';
-import { partitionForKey } from './partitioner.js';
+import { explicitPartition, partitionForKey } from './partitioner.js';
 
 export type KafkaCompression = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
 
@@ -230,8 +230,9 @@ export class KafkaEventLog implements EventLog {
     } catch (error) {
       throw unavailable(`metadata of ${topic}`, error);
     }
-    // Partition each message here: Java-compatible for keys, round-robin for null keys.
+    // Partition each message here: as asked, Java-compatible for keys, round-robin for null keys.
     const assigned = messages.map((m) => {
+      if (m.partition !== undefined) return explicitPartition(topic, m.partition, partitions);
       if (m.key !== null) return partitionForKey(m.key, partitions);
       const next = this.roundRobin.get(topic) ?? 0;
       this.roundRobin.set(topic, next + 1);

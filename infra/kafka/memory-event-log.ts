@@ -22,7 +22,7 @@ import {
   type TopicSpec,
   topicPartitionKey,
 } from './event-log.js';
-import { partitionForKey } from './partitioner.js';
+import { explicitPartition, partitionForKey } from './partitioner.js';
 
 const encoder = new TextEncoder();
 
@@ -129,9 +129,11 @@ export class MemoryEventLog implements EventLog {
     const positions: TopicPartitionOffset[] = [];
     for (const message of messages) {
       const partition =
-        message.key === null
-          ? this.roundRobin++ % partitions.length
-          : partitionForKey(message.key, partitions.length);
+        message.partition !== undefined
+          ? explicitPartition(topic, message.partition, partitions.length)
+          : message.key === null
+            ? this.roundRobin++ % partitions.length
+            : partitionForKey(message.key, partitions.length);
       const log = partitions[partition] as PartitionLog;
       const offset = log.end;
       log.append(
