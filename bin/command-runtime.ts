@@ -4,6 +4,7 @@
  */
 import type { Backends } from '../infra/backends.js';
 import { type Config, ConfigError, loadConfig } from '../infra/config.js';
+import type { EventLog } from '../infra/kafka/event-log.js';
 import { createLogger, type Logger } from '../infra/logger.js';
 import { Shutdown } from '../infra/shutdown.js';
 
@@ -68,4 +69,12 @@ export async function openBackendsUntilShutdown(
   const backends = await openBackends(config, context.logger);
   context.shutdown.onShutdown('backends', () => backends.close());
   return backends;
+}
+
+/** Opens only the event log of the command's config (no view store, no lake) until shutdown. */
+export async function openEventLogUntilShutdown(context: CommandContext): Promise<EventLog> {
+  const { openEventLog } = await import('../infra/backends.js');
+  const [eventLog] = await openEventLog(context.config, context.logger);
+  context.shutdown.onShutdown('event log', () => eventLog.close());
+  return eventLog;
 }

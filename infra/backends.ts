@@ -34,7 +34,12 @@ export interface Backends {
 export interface OpenBackendsOptions {
   /** Start-up retries per real server. */
   retry?: RetryOptions;
-  /** Per-request timeout of the clients during the first contact (a short one keeps tests fast). */
+  /**
+   * Timeout of each Kafka request (with the client's retries off), of each Cassandra connection
+   * attempt and of each S3 connection (one attempt per request), for the clients' whole life, not
+   * only their first contact. For tests that want an unreachable server to fail fast; the CLI
+   * leaves it unset and gets the clients' defaults.
+   */
   connectTimeoutMs?: number;
   /** Create the product's topics at start-up (default true). */
   createTopics?: boolean;
@@ -51,10 +56,14 @@ export function productTopics(config: Config): TopicSpec[] {
   );
 }
 
-async function openEventLog(
+/**
+ * The event log alone (for a producer, which needs no view store or lake), with the same
+ * start-up retries; topics are the caller's to create.
+ */
+export async function openEventLog(
   config: Config,
   logger: Logger,
-  options: OpenBackendsOptions,
+  options: OpenBackendsOptions = {},
 ): Promise<[EventLog, BackendKind]> {
   if (!config.kafka) {
     const { partitions, retentionMs } = config.topics;

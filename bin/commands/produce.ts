@@ -5,7 +5,6 @@
  */
 import { access } from 'node:fs/promises';
 import { Command, Option } from 'commander';
-import type { EventLog } from '../../infra/kafka/event-log.js';
 import {
   parseCount,
   parseFiniteNumber,
@@ -42,7 +41,7 @@ import { TOPICS } from '../../schemas/events.js';
 import {
   type CommandContext,
   EXIT_USAGE,
-  openBackendsUntilShutdown,
+  openEventLogUntilShutdown,
   runCommand,
 } from '../command-runtime.js';
 
@@ -166,13 +165,9 @@ async function openOutput(
         '--to kafka needs KAFKA_BROKERS (e.g. KAFKA_BROKERS=127.0.0.1:9092); use --to stdout to write JSON lines, or `sentiment demo` for the embedded pipeline',
     };
   }
-  // Only the event log is real here: a producer has no business connecting to Cassandra or S3.
-  const backends = await openBackendsUntilShutdown(context, {
-    ...context.config,
-    cassandra: undefined,
-    s3: undefined,
-  });
-  const eventLog: EventLog = backends.eventLog;
+  // A producer needs the event log and nothing else: no view store, no lake. It creates only the
+  // topic it writes (a no-op when it exists); the commands that open all backends create the rest.
+  const eventLog = await openEventLogUntilShutdown(context);
   await eventLog.createTopics([
     {
       name: topic,
