@@ -65,8 +65,10 @@ export class TweetDeduplicator {
 
   /** Forgets every bucket wholly below the watermark. */
   private evict(watermark: number): void {
+    const keys = this.bucketKeys;
     let dropped = 0;
-    for (const key of this.bucketKeys) {
+    while (dropped < keys.length) {
+      const key = keys[dropped] as number;
       if ((key + 1) * BUCKET_MS > watermark) break;
       for (const id of this.buckets.get(key) as string[]) {
         // A copy of the id with another event time may have moved it to another bucket since.
@@ -76,6 +78,6 @@ export class TweetDeduplicator {
       this.buckets.delete(key);
       dropped++;
     }
-    if (dropped > 0) this.bucketKeys.splice(0, dropped);
+    if (dropped > 0) keys.splice(0, dropped);
   }
 }

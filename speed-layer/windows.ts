@@ -66,9 +66,11 @@ export interface Pane<X> {
   tweets: TweetAggregate;
   extra: X;
   final: boolean;
+  /** Changed since the last advance: 0 no, 1 its row only, 2 its tweets (later rows' sums too). */
+  changed: 0 | 1 | 2;
 }
 
-export type PaneState<X> = Pane<X>;
+export type PaneState<X> = Omit<Pane<X>, 'changed'>;
 
 export interface MinuteWindowsState<X> {
   /** every pane held, final ones included */
@@ -77,19 +79,13 @@ export interface MinuteWindowsState<X> {
   changed: [string, number, boolean][];
 }
 
-interface Changed<X> {
-  pane: Pane<X>;
-  tweets: boolean;
-}
-
 export class MinuteWindows<X> {
   private readonly bySymbol = new Map<string, Map<number, Pane<X>>>();
   private readonly byMinute = new Map<number, Pane<X>[]>();
   /** keys of byMinute, ascending */
   private readonly minutes: number[] = [];
-  private changed: Changed<X>[] = [];
-  /** pane → its entry in `changed`, so a pane is listed once per round */
-  private readonly changedIndex = new Map<Pane<X>, Changed<X>>();
+  /** panes changed since the last advance, in order of first change, each once */
+  private changed: Pane<X>[] = [];
   private open = 0;
 
   constructor(private readonly newExtra: () => X) {}
@@ -104,7 +100,14 @@ export class MinuteWindows<X> {
     }
     let pane = panes.get(minute);
     if (pane === undefined) {
-      pane = { symbol, minute, tweets: emptyTweetAggregate(), extra: this.newExtra(), final: false };
+      pane = {
+        symbol,
+        minute,
+        tweets: emptyTweetAggregate(),
+        extra: this.newExtra(),
+        final: false,
+        changed: 0,
+      };
       this.insert(panes, pane);
     } else if (pane.final) {
       throw new Error(`MinuteWindows: ${symbol} at ${eventTime} is late for its final pane`);
@@ -122,14 +125,9 @@ export class MinuteWindows<X> {
 
   /** Records that the caller changed `pane.extra` (its row changes; later rows' trailing sums do not). */
   markChanged(pane: Pane<X>, tweets = false): void {
-    const entry = this.changedIndex.get(pane);
-    if (entry === undefined) {
-      const created = { pane, tweets };
-      this.changed.push(created);
-      this.changedIndex.set(pane, created);
-    } else if (tweets) {
-      entry.tweets = true;
-    }
+    if (pane.changed === 0) this.changed.push(pane);
+    if (tweets) pane.changed = 2;
+    else if (pane.changed === 0) pane.changed = 1;
   }
 
   /** The trailing five-minute aggregate of `pane`'s minute: its own and the four before it. */
@@ -161,9 +159,10 @@ export class MinuteWindows<X> {
 
     const changed = this.changed;
     this.changed = [];
-    this.changedIndex.clear();
     const reported = new Set<Pane<X>>();
-    for (const { pane, tweets } of changed) {
+    for (const pane of changed) {
+      const tweets = pane.changed === 2;
+      pane.changed = 0;
       if (!pane.final && !reported.has(pane)) {
         reported.add(pane);
         emit(pane, false);
@@ -220,7 +219,7 @@ export class MinuteWindows<X> {
     }
     return {
       panes,
-      changed: this.changed.map(({ pane, tweets }) => [pane.symbol, pane.minute, tweets]),
+      changed: this.changed.map((pane) => [pane.symbol, pane.minute, pane.changed === 2]),
     };
   }
 
@@ -242,6 +241,7 @@ export class MinuteWindows<X> {
         tweets: { ...s.tweets },
         extra: copyExtra(s.extra),
         final: s.final,
+        changed: 0,
       };
       w.insert(panes, pane);
       if (pane.final) w.open--;
