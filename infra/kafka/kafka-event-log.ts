@@ -306,7 +306,8 @@ export class KafkaEventLog implements EventLog {
   private async assertCoPartitioned(topics: string[]): Promise<void> {
     let counts: number[];
     try {
-      const metadata = await this.admin.metadata({ topics, forceUpdate: true });
+      // A copy: the client sorts the array it is given in place.
+      const metadata = await this.admin.metadata({ topics: [...topics], forceUpdate: true });
       counts = topics.map((topic) => metadata.topics.get(topic)?.partitionsCount ?? 0);
     } catch (error) {
       throw unavailable(`metadata of ${topics.join(', ')}`, error);
@@ -588,7 +589,7 @@ class KafkaLogConsumer implements LogConsumer {
     // assignment opens the stream. A consume without a member id would join the group itself.
     if (offsets.length === 0 || client.memberId === null || this.closed) return;
     const stream = (await client.consume({
-      topics: this.options.topics,
+      topics: [...this.options.topics],
       mode: 'manual',
       offsets,
       // A position deleted by retention moves to the earliest or latest offset, as Kafka's
