@@ -5,6 +5,7 @@
  */
 import { Cron } from 'croner';
 import { parseDuration } from '../schemas/time.js';
+import { longestGapBeyond } from './cron-gaps.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -139,7 +140,8 @@ export const VARIABLES = {
   }),
   speedViewTtl: variable({
     name: 'SPEED_VIEW_TTL',
-    description: 'how long speed-view rows live; must outlast the batch schedule',
+    description:
+      'how long speed-view rows live; must be at least the longest gap between BATCH_CRON runs plus 1h (checked at start-up)',
     form: 'a duration like 48h',
     default: '48h',
     parse: duration(60_000),
@@ -329,7 +331,49 @@ export class ConfigError extends Error {
   }
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+/**
+ * What the speed view must hold beyond the longest gap between batch runs: a run's horizon is the
+ * end of the last full hour its bronze covers, so when the next run lands the speed view must
+ * still have up to an hour before the previous run.
+ */
+export const BATCH_RECOMPUTE_MARGIN_MS = 3_600_000;
+
+/** A duration for messages, e.g. 64h or 720h1m. */
+function formatDuration(ms: number): string {
+  const parts: string[] = [];
+  let rest = Math.round(ms / 1000);
+  for (const [unit, size] of [
+    ['h', 3600],
+    ['m', 60],
+    ['s', 1],
+  ] as const) {
+    if (rest >= size) parts.push(`${Math.floor(rest / size)}${unit}`);
+    rest %= size;
+  }
+  return parts.join('') || '0s';
+}
+
+/**
+ * SPEED_VIEW_TTL against BATCH_CRON: rows must live until a batch run has recomputed their hour,
+ * or the API would find neither gold nor speed rows for it. Checked over the next year of runs.
+ */
+function ttlOutlastingSchedule(
+  ttlMs: number,
+  cron: string,
+  env: NodeJS.ProcessEnv,
+  nowMs: number,
+): ConfigProblem | undefined {
+  const gap = longestGapBeyond(cron, ttlMs - BATCH_RECOMPUTE_MARGIN_MS, nowMs);
+  if (!gap) return undefined;
+  const ttl = env[VARIABLES.speedViewTtl.name] || (VARIABLES.speedViewTtl.default as string);
+  const margin = formatDuration(BATCH_RECOMPUTE_MARGIN_MS);
+  const expected = Number.isFinite(gap.gapMs)
+    ? `at least the longest gap between BATCH_CRON=${JSON.stringify(cron)} runs (${formatDuration(gap.gapMs)}, after ${gap.after.toISOString()}) plus ${margin}: set SPEED_VIEW_TTL=${Math.ceil((gap.gapMs + BATCH_RECOMPUTE_MARGIN_MS) / 3_600_000)}h or more, or run the batch more often`
+    : `a BATCH_CRON that runs again: BATCH_CRON=${JSON.stringify(cron)} has no run left`;
+  return { variable: VARIABLES.speedViewTtl.name, value: ttl, expected };
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, now: number = Date.now()): Config {
   const problems: ConfigProblem[] = [];
   const values = {} as Record<string, unknown>;
   for (const [key, v] of Object.entries(VARIABLES) as [string, Variable<unknown>][]) {
@@ -352,6 +396,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (c.s3Endpoint !== undefined && c.s3Bucket === undefined) {
     problems.push({ variable: 'S3_BUCKET', value: '', expected: 'set S3_BUCKET when S3_ENDPOINT is set' });
+  }
+  if (c.speedViewTtl !== undefined && c.batchCron !== undefined) {
+    const problem = ttlOutlastingSchedule(c.speedViewTtl, c.batchCron, env, now);
+    if (problem) problems.push(problem);
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
