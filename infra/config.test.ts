@@ -80,4 +80,37 @@ describe('configuration', () => {
     const table = configTableMarkdown();
     for (const v of Object.values(VARIABLES)) expect(table).toContain(`\`${v.name}\``);
   });
+
+  describe('SPEED_VIEW_TTL against BATCH_CRON', () => {
+    const now = Date.parse('2026-01-01T00:00:00Z'); // a Thursday
+
+    it('accepts the defaults: hourly runs, 48h of speed view', () => {
+      expect(loadConfig({}, now).speedViewTtlMs).toBe(48 * 3_600_000);
+    });
+
+    it('fails naming both variables when the TTL does not cover the longest gap plus 1h', () => {
+      const message = problemsOf({ BATCH_CRON: '0 3 * * 0' }); // weekly: 168h between runs
+      expect(message).toContain('SPEED_VIEW_TTL="48h" is invalid');
+      expect(message).toContain('BATCH_CRON="0 3 * * 0"');
+      expect(message).toContain('(168h, after ');
+      expect(message).toContain('set SPEED_VIEW_TTL=169h or more');
+    });
+
+    it.each([
+      ['5 * * * *', '2h', true],
+      ['5 * * * *', '119m', false],
+      ['0 3 * * 0', '169h', true],
+      ['0 3 * * 0', '10139m', false],
+      // Weekdays 9-17: Friday 17:00 to Monday 09:00 is the longest gap, 64h.
+      ['0 9-17 * * 1-5', '65h', true],
+      ['0 9-17 * * 1-5', '64h', false],
+    ])('BATCH_CRON=%s with SPEED_VIEW_TTL=%s: accepted %s', (cron, ttl, accepted) => {
+      const load = () => loadConfig({ BATCH_CRON: cron, SPEED_VIEW_TTL: ttl }, now);
+      if (accepted) expect(load).not.toThrow();
+      else
+        expect(load).toThrow(
+          /SPEED_VIEW_TTL=.* is invalid: expected at least the longest gap between BATCH_CRON/,
+        );
+    });
+  });
 });
