@@ -1,6 +1,6 @@
 /**
  * Kafka client choice, measured on the real broker (KAFKA_BROKERS, default 127.0.0.1:9092; start
- * it with `sentiment infra up kafka`): @platformatic/kafka 1.35 against kafkajs 2.2.4.
+ * it with `sentiment infra up kafka`): @platformatic/kafka 2.12 against kafkajs 2.2.4.
  *
  * Produce: batches of 1000 tweet-sized JSON messages (~220 bytes), acks=all, idempotent producer,
  * one batch in flight (as our producers send), no compression and gzip on both, plus lz4 where the
@@ -184,7 +184,7 @@ await kafkajsAdmin.disconnect();
 await platformatic.close();
 
 const rate = (name: string, value: number) => ({ name, value, unit: 'msg/s', better: 'higher' as const });
-report('Kafka clients: @platformatic/kafka 1.35 vs kafkajs 2.2.4 (real broker, acks=all, idempotent)', [
+report('Kafka clients: @platformatic/kafka 2.12 vs kafkajs 2.2.4 (real broker, acks=all, idempotent)', [
   {
     subject: rate('platformatic produce, no compression', produce.none.plt),
     baseline: rate('kafkajs', produce.none.kjs),
