@@ -8,7 +8,7 @@ import { Column } from './columns.js';
 export const SENTIMENT_LABELS = ['positive', 'neutral', 'negative'] as const;
 export type SentimentLabel = (typeof SENTIMENT_LABELS)[number];
 
-/** VADER's conventional thresholds (DESIGN.md, Sentiment). */
+/** VADER's conventional thresholds (docs/ARCHITECTURE.md, Sentiment). */
 export function sentimentLabel(compound: number): SentimentLabel {
   if (compound >= 0.05) return 'positive';
   if (compound <= -0.05) return 'negative';

@@ -1,5 +1,5 @@
 /**
- * Cashtags: a tweet's topics are its `$SYMBOL`s (DESIGN.md, Symbols), upper-cased, de-duplicated,
+ * Cashtags: a tweet's topics are its `$SYMBOL`s (docs/ARCHITECTURE.md, Symbols), upper-cased, de-duplicated,
  * in order of first appearance. A cashtag is "$" followed by 1–6 letters with an optional ".X"
  * class suffix (schemas/symbol.ts), standing alone as a word:
  *
