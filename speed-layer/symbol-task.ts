@@ -1,7 +1,7 @@
 /**
  * Stage 2 of the speed layer: one task per partition N of the re-keying topic, fed the mentions
  * of internal partition N and the ticks of `stock-prices` partition N, so that all windows and
- * joins of a symbol live here (DESIGN.md, Co-partitioning).
+ * joins of a symbol live here (docs/ARCHITECTURE.md, Co-partitioning).
  *
  * Its watermark inputs are the upstream `tweets/<p>` partitions (their max event time travels on
  * every mention and on stage 1's watermark-only messages) and `stock-prices/<N>`. An event is late

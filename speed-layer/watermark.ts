@@ -1,5 +1,5 @@
 /**
- * The watermark rule (DESIGN.md, Watermark), in this one file.
+ * The watermark rule (docs/ARCHITECTURE.md, Watermark), in this one file.
  *
  * Per input (a partition, or an upstream partition whose max event time is carried through the
  * re-keying topic): the max event time seen minus the delay. The task's watermark is the minimum
