@@ -22,16 +22,19 @@ import {
   timestampTZValue,
   VARCHAR,
 } from '@duckdb/node-api';
+import { loadConfig } from '../infra/config.js';
 import { encodeParquet, ROW_GROUP_ROWS } from '../infra/lake/parquet-writer.js';
+import { PriceWalk } from '../producers/price-walk.js';
 import { TweetGenerator } from '../producers/tweet-generator.js';
 import { columnsOf, type LogicalKind } from '../schemas/columns.js';
 import { type BronzeTweetRow, BronzeTweetRowSchema, sentimentLabel } from '../schemas/rows.js';
+import { BronzeBatcher, type BronzeRow } from '../speed-layer/bronze-batcher.js';
 import { extractCashtags } from '../speed-layer/cashtags.js';
 import { scoreSentiment } from '../speed-layer/sentiment/index.js';
 import { report } from './harness.js';
 
 const ROWS = 200_000;
-const WRITERS = ['parquet-wasm', 'duckdb'] as const;
+const WRITERS = ['parquet-wasm', 'duckdb-appender', 'duckdb-json'] as const;
 type Writer = (typeof WRITERS)[number];
 
 interface ChildFigures {
@@ -39,7 +42,8 @@ interface ChildFigures {
   rowsPerSecond: number;
   rowsPerCpuSecond: number;
   bytes: number;
-  rowsCheck: number;
+  rows: number;
+  checksum: string;
   rssAfterRowsMb: number;
   peakRssMb: number;
 }
@@ -80,8 +84,12 @@ const DUCKDB_TYPE: Record<LogicalKind, string> = {
 
 const TEXT_LIST = LIST(VARCHAR);
 
-/** The DuckDB writer: appender, COPY to a file, the file's bytes. */
-async function duckDbEncoder(): Promise<{
+/**
+ * The DuckDB writers: rows in through the appender (one native call per value) or as a
+ * newline-delimited JSON file read by DuckDB's own multi-threaded reader, then COPY to a Parquet
+ * file and its bytes read back.
+ */
+async function duckDbEncoder(input: 'appender' | 'json'): Promise<{
   encode: (rows: BronzeTweetRow[]) => Promise<Uint8Array>;
   close: () => void;
 }> {
@@ -113,14 +121,29 @@ async function duckDbEncoder(): Promise<{
     async encode(rows) {
       const table = `bronze_${n}`;
       const file = join(dir, `${n++}.parquet`);
-      await connection.run(`CREATE TABLE ${table} (${ddl})`);
-      const appender = await connection.createAppender(table);
-      for (const row of rows) appendRow(appender, row);
-      appender.closeSync();
-      await connection.run(
-        `COPY ${table} TO '${file}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${ROW_GROUP_ROWS})`,
-      );
-      await connection.run(`DROP TABLE ${table}`);
+      const options = `(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${ROW_GROUP_ROWS})`;
+      if (input === 'appender') {
+        await connection.run(`CREATE TABLE ${table} (${ddl})`);
+        const appender = await connection.createAppender(table);
+        for (const row of rows) appendRow(appender, row);
+        appender.closeSync();
+        await connection.run(`COPY ${table} TO '${file}' ${options}`);
+        await connection.run(`DROP TABLE ${table}`);
+      } else {
+        const json = join(dir, `${table}.jsonl`);
+        writeFileSync(json, `${rows.map((row) => JSON.stringify(row)).join('\n')}\n`);
+        const jsonColumns = columns
+          .map((c) => `${c.name}: '${c.kind === 'timestamp' ? 'BIGINT' : DUCKDB_TYPE[c.kind]}'`)
+          .join(', ');
+        const timestamps = columns
+          .filter((c) => c.kind === 'timestamp')
+          .map((c) => `make_timestamptz(${c.name} * 1000) AS ${c.name}`)
+          .join(', ');
+        await connection.run(
+          `COPY (SELECT * REPLACE (${timestamps}) FROM read_json('${json}', format = 'newline_delimited', columns = {${jsonColumns}})) TO '${file}' ${options}`,
+        );
+        rmSync(json);
+      }
       const bytes = readFileSync(file);
       rmSync(file);
       return bytes;
@@ -133,20 +156,27 @@ async function duckDbEncoder(): Promise<{
   };
 }
 
-/** Rows in a Parquet file, counted by DuckDB: both writers' output must hold every row. */
-async function countRows(bytes: Uint8Array): Promise<number> {
+/**
+ * Distinct rows in a Parquet file and a checksum of its values, read by DuckDB: every writer's
+ * output must hold the same rows.
+ */
+async function checkRows(bytes: Uint8Array): Promise<{ rows: number; checksum: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-parquet-check-'));
   const file = join(dir, 'check.parquet');
   writeFileSync(file, bytes);
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
   const result = await connection.runAndReadAll(
-    `SELECT count(DISTINCT source_offset) AS n FROM read_parquet('${file}')`,
+    `SELECT count(DISTINCT source_offset) AS n,
+       concat_ws('/', sum(epoch_ms(created_at)), sum(epoch_ms(ingested_at)), sum(strlen(text)),
+         sum(len(symbols)), sum(strlen(id)), round(sum(compound), 6), sum(source_offset)) AS checksum
+     FROM read_parquet('${file}')`,
   );
   connection.closeSync();
   instance.closeSync();
   rmSync(dir, { recursive: true, force: true });
-  return Number(result.getRowObjectsJS()[0]?.n);
+  const row = result.getRowObjectsJS()[0];
+  return { rows: Number(row?.n), checksum: String(row?.checksum) };
 }
 
 const mb = (bytes: number) => bytes / 2 ** 20;
@@ -179,7 +209,7 @@ async function child(writer: Writer): Promise<void> {
   if (writer === 'parquet-wasm') {
     measured = await measureEncode(async () => encodeParquet(BronzeTweetRowSchema, rows), runs);
   } else {
-    const duck = await duckDbEncoder();
+    const duck = await duckDbEncoder(writer === 'duckdb-appender' ? 'appender' : 'json');
     measured = await measureEncode(() => duck.encode(rows), runs);
     duck.close();
   }
@@ -190,7 +220,7 @@ async function child(writer: Writer): Promise<void> {
     rowsPerSecond: measured.rowsPerSecond,
     rowsPerCpuSecond: measured.rowsPerCpuSecond,
     bytes: measured.bytes.length,
-    rowsCheck: await countRows(measured.bytes),
+    ...(await checkRows(measured.bytes)),
     rssAfterRowsMb,
     peakRssMb,
   };
@@ -205,58 +235,125 @@ function runChild(writer: Writer): ChildFigures {
   return JSON.parse(line) as ChildFigures;
 }
 
+/**
+ * Bronze objects the batcher closes in one hour at the configured defaults, on the synthetic feed
+ * (2 s jitter, 3 % late rows up to 3 min behind), processing time = the event's nominal time.
+ * Tweets are spread over the partitions as keying by id does (evenly); ticks at 5/s.
+ */
+function objectsPerHour(tweetsPerSecond: number, startMs: number) {
+  const { bronze } = loadConfig({});
+  const partitions = 3;
+  const timeline = (ratePerSecond: number) =>
+    ({ clock: 'virtual', startMs, ratePerSecond, jitterMs: 2000, lateRatio: 0.03 }) as const;
+  const count = (
+    dataset: 'tweets' | 'stock_prices',
+    rate: number,
+    next: () => { at: number; nominal: number },
+  ) => {
+    const batchers = Array.from(
+      { length: partitions },
+      (_, partition) => new BronzeBatcher({ dataset, partition, ...bronze }),
+    );
+    const offsets = new Array<number>(partitions).fill(0);
+    let objects = 0;
+    let rows = 0;
+    for (let i = 0; i < rate * 3600; i++) {
+      const { at, nominal } = next();
+      const partition = i % partitions;
+      const offset = offsets[partition] as number;
+      offsets[partition] = offset + 1;
+      const row = { created_at: at, trade_timestamp: at, source_partition: partition, source_offset: offset };
+      for (const closed of (batchers[partition] as BronzeBatcher).add(row as unknown as BronzeRow, nominal)) {
+        objects++;
+        rows += closed.rows.length;
+      }
+    }
+    // The objects still open at the end of the hour are the next hour's; count the closed ones.
+    return { objects, rowsPerObject: rows / Math.max(objects, 1) };
+  };
+  const tweets = new TweetGenerator({ seed: 1, timeline: timeline(tweetsPerSecond) });
+  const walk = new PriceWalk({ seed: 1, timeline: timeline(TICKS_PER_SECOND) });
+  const nextTweet = () => {
+    const nominal = tweets.peekNominal();
+    return { nominal, at: tweets.next().created_at };
+  };
+  const nextTick = () => {
+    const nominal = walk.peekNominal();
+    return { nominal, at: walk.next().trade_timestamp };
+  };
+  return {
+    tweets: count('tweets', tweetsPerSecond, nextTweet),
+    ticks: count('stock_prices', TICKS_PER_SECOND, nextTick),
+  };
+}
+
+const TICKS_PER_SECOND = 5;
+
+function reportObjectsPerHour(): void {
+  const hours = [
+    { label: 'an ordinary hour', start: Date.UTC(2025, 0, 6, 14, 0) },
+    { label: 'the hour across midnight', start: Date.UTC(2025, 0, 6, 23, 30) },
+  ];
+  const comparisons = [20, 1000].flatMap((rate) =>
+    hours.map(({ label, start }) => {
+      const { tweets, ticks } = objectsPerHour(rate, start);
+      return {
+        subject: {
+          name: `${rate} tweets/s + ${TICKS_PER_SECOND} ticks/s, ${label}: bronze objects (tweets ${tweets.objects} of ~${Math.round(tweets.rowsPerObject)} rows, ticks ${ticks.objects} of ~${Math.round(ticks.rowsPerObject)})`,
+          value: tweets.objects + ticks.objects,
+          unit: 'objects/h, 3 partitions',
+          better: 'lower' as const,
+        },
+      };
+    }),
+  );
+  report(
+    'Bronze objects per hour at the defaults (BRONZE_MAX_ROWS, BRONZE_MAX_SPAN, BRONZE_MAX_AGE)',
+    comparisons,
+  );
+}
+
 const asked = process.argv[2] as Writer | undefined;
 if (asked && WRITERS.includes(asked)) {
   await child(asked);
+} else if ((asked as string) === 'objects') {
+  reportObjectsPerHour(); // the object-boundary figures alone
 } else {
-  const [wasm, duck] = WRITERS.map(runChild) as [ChildFigures, ChildFigures];
-  for (const f of [wasm, duck])
-    if (f.rowsCheck !== ROWS) throw new Error(`${f.writer} wrote ${f.rowsCheck} distinct rows, not ${ROWS}`);
-  const name = (f: ChildFigures) =>
-    f.writer === 'parquet-wasm' ? 'parquet-wasm 0.8 + apache-arrow 21' : 'DuckDB 1.5 appender + COPY';
+  const [wasm, ...ducks] = WRITERS.map(runChild) as [ChildFigures, ...ChildFigures[]];
+  for (const f of [wasm, ...ducks]) {
+    if (f.rows !== ROWS) throw new Error(`${f.writer} wrote ${f.rows} distinct rows, not ${ROWS}`);
+    if (f.checksum !== wasm.checksum)
+      throw new Error(`${f.writer} wrote other values: ${f.checksum} ≠ ${wasm.checksum}`);
+  }
+  const NAMES: Record<Writer, string> = {
+    'parquet-wasm': 'parquet-wasm 0.8 + apache-arrow 21 (product)',
+    'duckdb-appender': 'DuckDB 1.5 appender + COPY',
+    'duckdb-json': 'DuckDB 1.5 read_json + COPY',
+  };
+  type Measure = { label: string; unit: string; better: 'higher' | 'lower'; of: (f: ChildFigures) => number };
+  const measures: Measure[] = [
+    { label: 'encode', unit: 'rows/s', better: 'higher', of: (f) => f.rowsPerSecond },
+    { label: 'encode', unit: 'rows/CPU-s', better: 'higher', of: (f) => f.rowsPerCpuSecond },
+    { label: 'file', unit: 'bytes/row', better: 'lower', of: (f) => f.bytes / ROWS },
+    { label: 'peak RSS', unit: 'MiB', better: 'lower', of: (f) => f.peakRssMb },
+    {
+      label: 'peak RSS above the rows',
+      unit: 'MiB',
+      better: 'lower',
+      of: (f) => f.peakRssMb - f.rssAfterRowsMb,
+    },
+  ];
+  const figure = (f: ChildFigures, m: Measure, label = true) => ({
+    name: label ? `${NAMES[f.writer]} ${m.label}` : NAMES[f.writer],
+    value: m.of(f),
+    unit: m.unit,
+    better: m.better,
+  });
   report(
     `Bronze Parquet writers: ${ROWS.toLocaleString('en-US')} scored tweet rows, zstd, ${ROW_GROUP_ROWS}-row groups`,
-    [
-      {
-        subject: {
-          name: `${name(wasm)} (product)`,
-          value: wasm.rowsPerSecond,
-          unit: 'rows/s',
-          better: 'higher',
-        },
-        baseline: { name: name(duck), value: duck.rowsPerSecond, unit: 'rows/s', better: 'higher' },
-      },
-      {
-        subject: {
-          name: `${name(wasm)} (product)`,
-          value: wasm.rowsPerCpuSecond,
-          unit: 'rows/CPU-s',
-          better: 'higher',
-        },
-        baseline: { name: name(duck), value: duck.rowsPerCpuSecond, unit: 'rows/CPU-s', better: 'higher' },
-      },
-      {
-        subject: { name: `${name(wasm)} file`, value: wasm.bytes / ROWS, unit: 'bytes/row', better: 'lower' },
-        baseline: { name: name(duck), value: duck.bytes / ROWS, unit: 'bytes/row', better: 'lower' },
-      },
-      {
-        subject: { name: `${name(wasm)} peak RSS`, value: wasm.peakRssMb, unit: 'MiB', better: 'lower' },
-        baseline: { name: name(duck), value: duck.peakRssMb, unit: 'MiB', better: 'lower' },
-      },
-      {
-        subject: {
-          name: `${name(wasm)} peak RSS above the rows`,
-          value: wasm.peakRssMb - wasm.rssAfterRowsMb,
-          unit: 'MiB',
-          better: 'lower',
-        },
-        baseline: {
-          name: name(duck),
-          value: duck.peakRssMb - duck.rssAfterRowsMb,
-          unit: 'MiB',
-          better: 'lower',
-        },
-      },
-    ],
+    measures.flatMap((m) =>
+      ducks.map((duck) => ({ subject: figure(wasm, m), baseline: figure(duck, m, false) })),
+    ),
   );
+  reportObjectsPerHour();
 }

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseBronzeObjectKey } from '../schemas/lake.js';
 import type { BronzeTickRow, BronzeTweetRow } from '../schemas/rows.js';
-import { utcDay } from '../schemas/time.js';
+import { DAY_MS, utcDay } from '../schemas/time.js';
 import { BronzeBatcher, type BronzeBatcherOptions, type ClosedBronzeObject } from './bronze-batcher.js';
 
 const T0 = Date.UTC(2025, 0, 6, 14, 30);
@@ -60,21 +60,21 @@ describe('BronzeBatcher', () => {
     expect(ahead.map(offsetsOf)).toEqual([[2, 3]]);
   });
 
-  it('keeps each object within one UTC day: a row of another day closes it, and it lands under its date=', () => {
+  it("names each object by its first row's UTC day: a later day cuts, an earlier (late) one joins", () => {
     const midnight = Date.UTC(2025, 0, 7);
     const batcher = new BronzeBatcher(options);
     const closed = [
       ...batcher.add(tweet(0, midnight - 2), midnight),
-      ...batcher.add(tweet(1, midnight + 1), midnight),
-      ...batcher.add(tweet(2, midnight - 1), midnight), // jittered across midnight: back to the old day
-      ...batcher.add(tweet(3, midnight + 3), midnight),
+      ...batcher.add(tweet(1, midnight - 5), midnight),
+      ...batcher.add(tweet(2, midnight + 1), midnight), // the new day: cuts
+      ...batcher.add(tweet(3, midnight - 1), midnight), // jittered back across midnight: joins
+      ...batcher.add(tweet(4, midnight + 3), midnight),
+      ...batcher.add(tweet(5, midnight - 2 * MIN), midnight), // late: joins
       ...batcher.flush(),
     ];
     expect(closed.map((o) => [o.day, offsetsOf(o)])).toEqual([
-      ['2025-01-06', [0]],
-      ['2025-01-07', [1]],
-      ['2025-01-06', [2]],
-      ['2025-01-07', [3]],
+      ['2025-01-06', [0, 1]],
+      ['2025-01-07', [2, 3, 4, 5]],
     ]);
     expect(closed.map((o) => parseBronzeObjectKey(o.key)?.day)).toEqual(closed.map((o) => o.day));
   });
@@ -245,7 +245,10 @@ describe('BronzeBatcher', () => {
             expect(rows.size).toBeLessThanOrEqual(maxRows);
             const times = o.rows.map((r) => r.created_at);
             expect(Math.max(...times) - Math.min(...times)).toBeLessThanOrEqual(maxSpanMs);
-            expect(new Set(times.map(utcDay))).toEqual(new Set([o.day]));
+            // Rows of its day, or of the day before from at most maxSpanMs before midnight.
+            const midnight = Date.parse(`${o.day}T00:00:00Z`);
+            expect(utcDay(o.rows[0]?.created_at as number)).toBe(o.day);
+            for (const t of times) expect(t >= midnight - maxSpanMs && t < midnight + DAY_MS).toBe(true);
             expect(parseBronzeObjectKey(o.key)).toMatchObject({
               firstOffset: o.firstOffset,
               lastOffset: o.lastOffset,
