@@ -207,14 +207,18 @@ export function viewStoreContract(
       const s = symbol();
       // Cassandra counts TTL in whole seconds from the write's second: a 1 s TTL can be gone at
       // once, so 2 s leaves at least a full second to see the row alive.
-      await store.upsert(TABLES.marketData.name, [tick(s, 1, 1)], { ttlSeconds: 2 });
+      await store.upsert(TABLES.marketData.name, [tick(s, 1, 1), tick(s, 3, 3)], { ttlSeconds: 2 });
       await store.upsert(TABLES.marketData.name, [tick(s, 2, 2)]);
+      // TTL is per cell: this later write gives one column of minute 3 no expiry, and the row
+      // lives on with just that column once the rest expires.
+      const key3 = { symbol: s, day: DAY, trade_timestamp: T0 + 3 * MINUTE };
+      await store.upsert(TABLES.marketData.name, [{ ...key3, volume: 77 }], { ttlSeconds: 0 });
       expect(await store.query(TABLES.marketData.name, { partition: { symbol: s, day: DAY } })).toHaveLength(
-        2,
+        3,
       );
       await elapse(3100);
       const rows = await store.query<TickRow>(TABLES.marketData.name, { partition: { symbol: s, day: DAY } });
-      expect(rows.map((r) => r.close_price)).toEqual([2]);
+      expect(rows).toEqual([{ ...key3, volume: 77 }, tick(s, 2, 2)]);
     });
 
     it('refuses a row without its partition key', async () => {
@@ -388,19 +392,25 @@ export function viewStoreContract(
         });
 
       it('pages through every row exactly once, newest first, across days and equal timestamps', async () => {
+        // Days hold 96, 102 and 102 rows (newest first): pages of 7 end inside groups of equal
+        // created_at, pages of 6 end exactly on both day boundaries.
         expect(new Set(all.map((r) => r.day)).size).toBe(3);
-        const seen: TweetBySymbolRow[] = [];
-        let cursor: string | undefined;
-        let pages = 0;
-        do {
-          const result = await page(cursor, 7);
-          expect(result.rows.length).toBeLessThanOrEqual(7);
-          seen.push(...result.rows);
-          cursor = result.cursor;
-          pages++;
-        } while (cursor && pages < 100);
-        expect(seen.map((r) => `${r.created_at}/${r.id}`)).toEqual(all.map((r) => `${r.created_at}/${r.id}`));
-        expect(pages).toBe(Math.ceil(300 / 7));
+        for (const limit of [7, 6]) {
+          const seen: TweetBySymbolRow[] = [];
+          let cursor: string | undefined;
+          let pages = 0;
+          do {
+            const result = await page(cursor, limit);
+            expect(result.rows.length).toBeLessThanOrEqual(limit);
+            seen.push(...result.rows);
+            cursor = result.cursor;
+            pages++;
+          } while (cursor && pages < 100);
+          expect(seen.map((r) => `${r.created_at}/${r.id}`)).toEqual(
+            all.map((r) => `${r.created_at}/${r.id}`),
+          );
+          expect(pages).toBe(Math.ceil(300 / limit));
+        }
       });
 
       it('stops at the limit and gives no cursor when nothing follows', async () => {
