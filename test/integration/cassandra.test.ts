@@ -4,11 +4,16 @@
  * demo's or another run's.
  */
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import cassandraDriver from 'cassandra-driver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openBackends } from '../../infra/backends.js';
 import { CassandraViewStore } from '../../infra/cassandra/cassandra-view-store.js';
 import { viewStoreContract } from '../../infra/cassandra/view-store.contract.js';
 import { loadConfig } from '../../infra/config.js';
+import { createLogger } from '../../infra/logger.js';
 import { TABLES } from '../../schemas/cassandra.js';
 import type { TweetBySymbolRow } from '../../schemas/rows.js';
 
@@ -214,6 +219,51 @@ describe('ensureSchema on a keyspace that predates the row schema', () => {
       ]);
     } finally {
       await store.close();
+    }
+  });
+});
+
+describe('openBackends', () => {
+  it('bounds the Cassandra writes in flight by CASSANDRA_WRITES_IN_FLIGHT', async () => {
+    const keyspace = `it_wiring_${run}`;
+    keyspaces.push(keyspace);
+    const lakeDir = await mkdtemp(join(tmpdir(), 'it-wiring-'));
+    const backends = await openBackends(
+      loadConfig({
+        CASSANDRA_CONTACT_POINTS: cassandra.contactPoints.join(','),
+        CASSANDRA_LOCAL_DC: cassandra.localDataCenter,
+        CASSANDRA_KEYSPACE: keyspace,
+        CASSANDRA_WRITES_IN_FLIGHT: '2',
+        LAKE_DIR: lakeDir,
+      }),
+      createLogger('silent'),
+      { createTopics: false },
+    );
+    try {
+      expect(backends.kinds.viewStore).toBe('cassandra');
+      const store = backends.viewStore as CassandraViewStore;
+      let peak = 0;
+      const writes = Promise.all(
+        ['A', 'B', 'C', 'D'].map((s) =>
+          store.upsert(
+            TABLES.tweetsBySymbol.name,
+            Array.from({ length: 50 }, (_, i) => tweet(`WIRE${s}`, i, `2024-05-0${(i % 5) + 1}`)),
+          ),
+        ),
+      );
+      let done = false;
+      void writes.finally(() => {
+        done = true;
+      });
+      while (!done) {
+        peak = Math.max(peak, store.writesInFlight);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      await writes;
+      expect(peak).toBe(2);
+    } finally {
+      await backends.close();
+      await rm(lakeDir, { recursive: true, force: true });
     }
   });
 });
