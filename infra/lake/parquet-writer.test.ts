@@ -211,6 +211,13 @@ describe('encodeParquet', () => {
     expect(epochMs(created?.stats_max_value)).toBe(tweets[1]?.created_at);
   });
 
+  it('names its writer as parquet-mr parses it, so Spark trusts the string statistics', async () => {
+    const path = fileOf(encodeParquet(BronzeTweetRowSchema, tweets));
+    const [meta] = await query(`SELECT created_by FROM parquet_file_metadata('${path}')`);
+    // parquet-mr's VersionParser: "<application> version <semver>"; anything else voids BINARY stats.
+    expect(String(meta?.created_by)).toMatch(/^parquet-rs version \d+\.\d+\.\d+/);
+  });
+
   it('cuts row groups of ROW_GROUP_ROWS rows', async () => {
     const many = Array.from({ length: ROW_GROUP_ROWS + 10 }, (_, i) => ({
       ...(ticks[0] as BronzeTickRow),

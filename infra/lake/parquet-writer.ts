@@ -46,8 +46,6 @@ import { DAY_MS } from '../../schemas/time.js';
  */
 export const ROW_GROUP_ROWS = 65_536;
 
-const CREATED_BY = 'market-sentiment bronze writer (parquet-wasm)';
-
 /** Parquet bytes of `rows`, typed by `rowSchema` (a schema built with `Column`). */
 export function encodeParquet<S extends TSchema>(rowSchema: S, rows: readonly Static<S>[]): Uint8Array {
   const table = arrowTableOf(rowSchema, rows as readonly Record<string, unknown>[]);
@@ -57,7 +55,8 @@ export function encodeParquet<S extends TSchema>(rowSchema: S, rows: readonly St
     .setMaxRowGroupSize(ROW_GROUP_ROWS)
     // V1 data pages: Spark and older readers handle them everywhere; V2 gains little here.
     .setWriterVersion(WriterVersion.V1)
-    .setCreatedBy(CREATED_BY)
+    // created_by stays parquet-rs's own "parquet-rs version x.y.z": parquet-mr (Spark, Hive)
+    // ignores the min/max of string columns from a writer whose created_by it cannot parse.
     .build();
   // Both the wasm table and the properties are consumed (freed) by writeParquet.
   return writeParquet(WasmTable.fromIPCStream(tableToIPC(table, 'stream')), properties);
