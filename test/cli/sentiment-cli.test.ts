@@ -109,6 +109,12 @@ describe('sentiment CLI', { timeout: 60_000 }, () => {
     expect(result.stderr).toContain('API_PORT="abc" is invalid: expected an integer 0..65535');
   });
 
+  it('exits 2 before starting when SPEED_VIEW_TTL does not outlast BATCH_CRON, naming both', () => {
+    const result = run(['serve'], { BATCH_CRON: '0 3 * * 0', SPEED_VIEW_TTL: '48h' });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/SPEED_VIEW_TTL="48h" is invalid: .*BATCH_CRON="0 3 \* \* 0"/);
+  });
+
   it('serves /health started as the README says, logs only JSON, and exits 0 on SIGTERM with no orphan', async () => {
     const lake = mkdtempSync(join(tmpdir(), 'cli-lake-'));
     // README, "Running a service": the project's Node first on the PATH, then node directly, so
