@@ -213,10 +213,14 @@ export function viewStoreContract(
       // lives on with just that column once the rest expires.
       const key3 = { symbol: s, day: DAY, trade_timestamp: T0 + 3 * MINUTE };
       await store.upsert(TABLES.marketData.name, [{ ...key3, volume: 77 }], { ttlSeconds: 0 });
+      // An expired cell still wins a tie on equal write time (until gc grace): the rewrite is lost.
+      const writeTime = Date.UTC(2024, 4, 1, 12);
+      await store.upsert(TABLES.marketData.name, [tick(s, 4, 4)], { writeTime, ttlSeconds: 2 });
       expect(await store.query(TABLES.marketData.name, { partition: { symbol: s, day: DAY } })).toHaveLength(
-        3,
+        4,
       );
       await elapse(3100);
+      await store.upsert(TABLES.marketData.name, [tick(s, 4, 8)], { writeTime, ttlSeconds: 0 });
       const rows = await store.query<TickRow>(TABLES.marketData.name, { partition: { symbol: s, day: DAY } });
       expect(rows).toEqual([{ ...key3, volume: 77 }, tick(s, 2, 2)]);
     });
