@@ -403,6 +403,55 @@ export function eventLogContract(name: string, open: () => Promise<EventLog>): v
       await expect(a.commit([{ ...lost, offset: 2 }])).rejects.toThrow();
     });
 
+    it('revokes on close: onRevoked gets the partitions and may still commit them', async () => {
+      const topic = unique();
+      const groupId = unique();
+      await log.createTopics([{ name: topic, partitions: 2 }]);
+      await log.produce(
+        topic,
+        Array.from({ length: 10 }, (_, i) => ({ key: `k${i}`, value: String(i) })),
+      );
+      const read: LogMessage[] = [];
+      const revoked: TopicPartition[][] = [];
+      let consumer: LogConsumer | undefined;
+      consumer = await log.consumer({
+        groupId,
+        topics: [topic],
+        fromBeginning: true,
+        rebalance: {
+          async onRevoked(partitions) {
+            revoked.push(partitions);
+            await consumer?.commit(nextOffsets(read));
+          },
+        },
+      });
+      read.push(...(await drain(consumer, 10)));
+      await consumer.close();
+      expect(revoked.map(sortedKeys)).toEqual([
+        sortedKeys([0, 1].map((partition) => ({ topic, partition }))),
+      ]);
+      expect(await log.committedOffsets(groupId, topic)).toEqual(await log.endOffsets(topic));
+    });
+
+    it('reports a listener that throws from the next poll, once, and goes on', async () => {
+      const topic = unique();
+      await log.createTopics([{ name: topic, partitions: 1 }]);
+      await log.produce(topic, [{ key: 'k', value: 'after the failure' }]);
+      const consumer = await log.consumer({
+        groupId: unique(),
+        topics: [topic],
+        fromBeginning: true,
+        rebalance: {
+          onAssigned() {
+            throw new Error('listener broke');
+          },
+        },
+      });
+      await expect(consumer.poll({ maxWaitMs: 100 })).rejects.toThrow('listener broke');
+      expect((await drain(consumer, 1)).map(text)).toEqual(['after the failure']);
+      await consumer.close();
+    });
+
     it('rejects a poll on a closed consumer at once, and ends a waiting poll when the log closes', async () => {
       const topic = unique();
       await log.createTopics([{ name: topic, partitions: 1 }]);
