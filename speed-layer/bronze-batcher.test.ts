@@ -113,12 +113,14 @@ describe('BronzeBatcher', () => {
     expect(batcher.lowestOpenOffset()).toBe(9);
   });
 
-  it('refuses offsets that do not move forward and rows of another partition', () => {
+  it('refuses offsets that do not move forward, rows of another partition and rows without an event time', () => {
     const batcher = new BronzeBatcher(options);
     batcher.add(tweet(5, T0), T0);
     expect(() => batcher.add(tweet(5, T0), T0)).toThrow(/must increase/);
     expect(() => batcher.skip(4, T0)).toThrow(/must increase/);
     expect(() => batcher.add({ ...tweet(6, T0), source_partition: 0 }, T0)).toThrow(/partition 0/);
+    expect(() => batcher.add({ ...tweet(6, T0), created_at: Number.NaN }, T0)).toThrow(/epoch-ms created_at/);
+    expect(batcher.lowestOpenOffset()).toBe(5); // refused rows change nothing
   });
 
   it('splits ticks by trade_timestamp', () => {

@@ -101,7 +101,9 @@ export class BronzeBatcher<R extends BronzeRow = BronzeRow> {
         `bronze batcher: row of partition ${row.source_partition} given to partition ${this.options.partition}`,
       );
     if (!this.accept(offset)) return [];
-    const eventTime = (row as unknown as Record<string, number>)[this.timeColumn] as number;
+    const eventTime = (row as unknown as Record<string, unknown>)[this.timeColumn];
+    if (typeof eventTime !== 'number' || !Number.isSafeInteger(eventTime))
+      throw new Error(`bronze batcher: row at offset ${offset} has no epoch-ms ${this.timeColumn}`);
     const dayIndex = Math.floor(eventTime / DAY_MS);
     const closed = this.closeIfOld(now);
     const open = this.open;
