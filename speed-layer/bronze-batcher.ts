@@ -167,9 +167,12 @@ export class BronzeBatcher<R extends BronzeRow = BronzeRow> {
   }
 
   /**
-   * After a restart, drops every message at or below `lastWrittenOffset`, the last offset of the
-   * partition's newest object already in the lake (the runner lists it), and starts the next
-   * object after it.
+   * After a restart, drops every message at or below `lastWrittenOffset`, the highest last offset
+   * of the partition's objects already in the lake, and starts the next object after it. The
+   * runner finds it as the greatest of the last keys under each `date=` for the partition
+   * (`…/date=D/<dataset>-p<partition>-`): keys sort by offset within a day, but an object's day is
+   * its first row's, so the newest offsets need not sit under the newest day (a replay of old
+   * events writes them under old days).
    *
    * Why this and not identical cut points is what keeps every offset in at most one object: the
    * replay starts at the committed offset, which may lie before objects already written (they were
