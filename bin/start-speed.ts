@@ -7,10 +7,39 @@ import type { CommandContext } from './command-runtime.js';
  * in hand, checkpoint, commit) before the backends close. A stage that stops by itself — a
  * backend unreachable past BACKEND_DOWN_DEADLINE — ends the process with exit code 1, naming it.
  */
+const STATUS_INTERVAL_MS = 15_000;
+
 export async function startSpeedLayer(context: CommandContext, backends: Backends): Promise<SpeedLayer> {
   const { config, logger, shutdown } = context;
   const layer = await SpeedLayer.start({ backends, config, logger });
   shutdown.onShutdown('speed layer', () => layer.stop());
+  // One status line per interval, not per message: what reached the minute view.
+  let upserts = 0;
+  let finals = 0;
+  let latest: { symbol: string; minute: number; tweets: number } | undefined;
+  layer.onMinutes((rows) => {
+    upserts += rows.length;
+    for (const row of rows) {
+      if (row.final) finals++;
+      if (!latest || row.minute >= latest.minute)
+        latest = { symbol: row.symbol, minute: row.minute, tweets: row.tweet_count };
+    }
+  });
+  const status = setInterval(() => {
+    if (upserts === 0) return;
+    logger.info(
+      {
+        minuteUpserts: upserts,
+        finalMinutes: finals,
+        latestMinute: latest && { ...latest, minute: new Date(latest.minute).toISOString() },
+      },
+      'speed layer: sentiment_by_minute rows written',
+    );
+    upserts = 0;
+    finals = 0;
+  }, STATUS_INTERVAL_MS);
+  status.unref();
+  shutdown.onShutdown('speed status', async () => clearInterval(status));
   layer.finished().catch(async (error: unknown) => {
     logger.fatal({ err: error }, `speed layer failed: ${(error as Error).message}`);
     await shutdown.run('failure').catch(() => undefined);

@@ -10,7 +10,7 @@
  * The real adapters are imported only when configured: their drivers take seconds to load,
  * which the embedded mode and every short CLI command would otherwise pay.
  */
-import { deadLetterTopic, TOPICS } from '../schemas/events.js';
+import { deadLetterTopic } from '../schemas/events.js';
 import { MemoryViewStore } from './cassandra/memory-view-store.js';
 import type { ViewStore } from './cassandra/view-store.js';
 import type { Config } from './config.js';
@@ -47,7 +47,7 @@ export interface OpenBackendsOptions {
 
 /** The product's topics and their dead-letter topics, sized from the config. */
 export function productTopics(config: Config): TopicSpec[] {
-  return Object.values(TOPICS).flatMap((name) =>
+  return Object.values(config.topics.names).flatMap((name) =>
     [name, deadLetterTopic(name)].map((topic) => ({
       name: topic,
       partitions: config.topics.partitions,

@@ -4,6 +4,7 @@
  * bad variable and the form it expects. Unset backend variables select the embedded stand-ins.
  */
 import { Cron } from 'croner';
+import { type TopicNames, topicNames } from '../schemas/events.js';
 import { parseDuration } from '../schemas/time.js';
 import { longestGapBeyond } from './cron-gaps.js';
 
@@ -110,6 +111,13 @@ export const VARIABLES = {
     form: 'a duration like 7d or 12h',
     default: '7d',
     parse: duration(60_000),
+  }),
+  kafkaTopicPrefix: variable({
+    name: 'KAFKA_TOPIC_PREFIX',
+    description:
+      'prefix of every topic name (`<prefix>tweets`, `<prefix>stock-prices`, their .dlq, the internal one), so several deployments or test runs can share one cluster',
+    form: 'up to 100 letters, digits, . _ -',
+    parse: (raw) => (/^[A-Za-z0-9._-]{1,100}$/.test(raw) ? raw : undefined),
   }),
   cassandraContactPoints: variable({
     name: 'CASSANDRA_CONTACT_POINTS',
@@ -287,7 +295,7 @@ export interface Config {
   /** Real Kafka; undefined selects the embedded event log. */
   kafka: { brokers: string[]; clientId: string } | undefined;
   /** How topics are created at start-up, on either log. */
-  topics: { partitions: number; retentionMs: number };
+  topics: { partitions: number; retentionMs: number; prefix: string; names: TopicNames };
   consumerGroup: string;
   /** Real Cassandra; undefined selects the embedded view store. */
   cassandra:
@@ -405,7 +413,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, now: number = D
 
   return {
     kafka: c.kafkaBrokers ? { brokers: c.kafkaBrokers, clientId: c.kafkaClientId as string } : undefined,
-    topics: { partitions: c.kafkaPartitions as number, retentionMs: c.kafkaRetention as number },
+    topics: {
+      partitions: c.kafkaPartitions as number,
+      retentionMs: c.kafkaRetention as number,
+      prefix: c.kafkaTopicPrefix ?? '',
+      names: topicNames(c.kafkaTopicPrefix ?? ''),
+    },
     consumerGroup: c.kafkaGroupId as string,
     cassandra: c.cassandraContactPoints
       ? {

@@ -8,7 +8,7 @@ import { randomInt } from 'node:crypto';
 import type { EventLog, OutgoingMessage } from '../infra/kafka/event-log.js';
 import type { Logger } from '../infra/logger.js';
 import type { Shutdown } from '../infra/shutdown.js';
-import { TOPICS } from '../schemas/events.js';
+import { type TopicNames, topicNames } from '../schemas/events.js';
 import { DEFAULT_WATERMARK_DELAY_MS } from './event-timeline.js';
 import { ratePacer } from './pacing.js';
 import { PriceWalk } from './price-walk.js';
@@ -35,6 +35,8 @@ export interface SyntheticFeedOptions {
   regimeDriftPerHour?: number;
   /** Partitions of the topics if they do not exist yet; default 3. */
   partitions?: number;
+  /** The topics written; default the product's names without a prefix. */
+  topics?: TopicNames;
   logger?: Logger;
 }
 
@@ -89,9 +91,10 @@ export async function startSyntheticFeeds(
       },
     });
   const partitions = options.partitions ?? 3;
+  const topics = options.topics ?? topicNames();
   await eventLog.createTopics([
-    { name: TOPICS.tweets, partitions },
-    { name: TOPICS.prices, partitions },
+    { name: topics.tweets, partitions },
+    { name: topics.prices, partitions },
   ]);
 
   const abort = new AbortController();
@@ -110,9 +113,9 @@ export async function startSyntheticFeeds(
   const idle: Promise<PublishResult> = Promise.resolve({ sent: 0, unsent: 0, errors: 0, reason: 'end' });
   const running = Promise.all([
     tweetsPerSecond > 0
-      ? run(TOPICS.tweets, tweetMessages(tweetGenerator()), tweetsPerSecond, stats.tweets)
+      ? run(topics.tweets, tweetMessages(tweetGenerator()), tweetsPerSecond, stats.tweets)
       : idle,
-    ticksPerSecond > 0 ? run(TOPICS.prices, tickMessages(walk), ticksPerSecond, stats.prices) : idle,
+    ticksPerSecond > 0 ? run(topics.prices, tickMessages(walk), ticksPerSecond, stats.prices) : idle,
   ]).then(([t, p]) => ({ tweets: t, prices: p }));
   options.logger?.info({ seed, tweetsPerSecond, ticksPerSecond }, 'synthetic feeds started');
 

@@ -14,6 +14,16 @@ export const TOPICS = { tweets: 'tweets', prices: 'stock-prices' } as const;
 export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];
 export const deadLetterTopic = (topic: string): string => `${topic}.dlq`;
 
+/** The physical topic names of a deployment: the product's names behind KAFKA_TOPIC_PREFIX. */
+export interface TopicNames {
+  tweets: string;
+  prices: string;
+}
+export const topicNames = (prefix = ''): TopicNames => ({
+  tweets: `${prefix}${TOPICS.tweets}`,
+  prices: `${prefix}${TOPICS.prices}`,
+});
+
 export const MAX_TEXT_LENGTH = 10_000;
 
 const WireTimestamp = (description: string) =>

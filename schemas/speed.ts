@@ -17,7 +17,8 @@
  */
 
 /** The internal topic of a consumer group (two deployments with different groups never share it). */
-export const mentionsTopic = (groupId: string): string => `${groupId}.mentions-by-symbol`;
+export const mentionsTopic = (groupId: string, topicPrefix = ''): string =>
+  `${topicPrefix}${groupId}.mentions-by-symbol`;
 
 export interface MentionRecord {
   kind: 'mention';

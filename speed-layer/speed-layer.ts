@@ -14,7 +14,7 @@
 import type { Backends } from '../infra/backends.js';
 import type { Config } from '../infra/config.js';
 import type { Logger } from '../infra/logger.js';
-import { deadLetterTopic, TOPICS } from '../schemas/events.js';
+import { deadLetterTopic } from '../schemas/events.js';
 import { mentionsTopic } from '../schemas/speed.js';
 import { Checkpoints } from './checkpoints.js';
 import { SpeedMetrics } from './metrics.js';
@@ -37,6 +37,7 @@ export interface SpeedLayerOptions {
 export function speedSettings(config: Config, checkpointIntervalMs = 1000): SpeedSettings {
   return {
     group: config.consumerGroup,
+    topics: config.topics.names,
     delayMs: config.watermarkDelayMs,
     futureSkewMs: config.speed.futureSkewMs,
     idleTimeoutMs: config.speed.idleTimeoutMs,
@@ -67,12 +68,14 @@ export class SpeedLayer {
     const { eventLog, viewStore, objectStore } = backends;
     const settings = speedSettings(config, this.options.checkpointIntervalMs);
     const [tweetEnds, priceEnds] = await Promise.all([
-      eventLog.endOffsets(TOPICS.tweets),
-      eventLog.endOffsets(TOPICS.prices),
+      eventLog.endOffsets(settings.topics.tweets),
+      eventLog.endOffsets(settings.topics.prices),
     ]);
     if (tweetEnds.size === 0 || priceEnds.size === 0)
-      throw new Error(`speed layer: topics ${TOPICS.tweets} and ${TOPICS.prices} must exist`);
-    const internalTopic = mentionsTopic(settings.group);
+      throw new Error(
+        `speed layer: topics ${settings.topics.tweets} and ${settings.topics.prices} must exist`,
+      );
+    const internalTopic = mentionsTopic(settings.group, config.topics.prefix);
     await eventLog.createTopics([
       { name: internalTopic, partitions: priceEnds.size, retentionMs: config.topics.retentionMs },
       { name: deadLetterTopic(internalTopic), partitions: 1, retentionMs: config.topics.retentionMs },
@@ -93,7 +96,7 @@ export class SpeedLayer {
     const symbolSection = new SerialSection();
     const symbolConsumer = await eventLog.consumer({
       groupId: `${settings.group}.symbols`,
-      topics: [internalTopic, TOPICS.prices],
+      topics: [internalTopic, settings.topics.prices],
       fromBeginning,
       assignment: 'co-partitioned',
       rebalance: {
@@ -101,20 +104,20 @@ export class SpeedLayer {
         onRevoked: (tps) => symbolSection.run(() => symbolStage.onRevoked(tps)),
       },
     });
-    symbolStage.attach(symbolConsumer);
+    await symbolStage.attach(symbolConsumer);
 
     const tweetStage = new TweetStage(deps, vaderScorer(), internalTopic, priceEnds.size);
     const tweetSection = new SerialSection();
     const tweetConsumer = await eventLog.consumer({
       groupId: settings.group,
-      topics: [TOPICS.tweets],
+      topics: [settings.topics.tweets],
       fromBeginning,
       rebalance: {
         onAssigned: (tps) => tweetSection.run(() => tweetStage.onAssigned(tps)),
         onRevoked: (tps) => tweetSection.run(() => tweetStage.onRevoked(tps)),
       },
     });
-    tweetStage.attach(tweetConsumer);
+    await tweetStage.attach(tweetConsumer);
 
     const clock = () => Date.now();
     const loopOptions = { logger, clock, backendDownDeadlineMs: config.backendDownDeadlineMs };

@@ -9,10 +9,15 @@
  * them to `market_data` alone (an idempotent upsert), so candles never count a tick twice.
  */
 
-import type { LogConsumer, LogMessage, TopicPartition } from '../infra/kafka/event-log.js';
+import type {
+  LogConsumer,
+  LogMessage,
+  TopicPartition,
+  TopicPartitionOffset,
+} from '../infra/kafka/event-log.js';
 import { encodeParquet } from '../infra/lake/parquet-writer.js';
 import { TABLES } from '../schemas/cassandra.js';
-import { decodePriceTick, TOPICS } from '../schemas/events.js';
+import { decodePriceTick } from '../schemas/events.js';
 import { BRONZE_DATASETS } from '../schemas/lake.js';
 import {
   type BronzeTickRow,
@@ -56,6 +61,7 @@ export class SymbolStage implements Stage {
   readonly name = 'symbols';
   private readonly tasks = new Map<number, SymbolTaskEntry>();
   private consumer: LogConsumer | undefined;
+  private readonly pendingSeeks: TopicPartitionOffset[] = [];
   private readonly listeners: MinuteListener[] = [];
 
   constructor(
@@ -64,8 +70,18 @@ export class SymbolStage implements Stage {
     private readonly tweetSources: number[],
   ) {}
 
-  attach(consumer: LogConsumer): void {
+  /**
+   * The consumer's first assignment arrives before `consumer()` resolves, so its seeks wait here;
+   * until they run, the stage skips messages below each partition's resume offset anyway.
+   */
+  async attach(consumer: LogConsumer): Promise<void> {
     this.consumer = consumer;
+    for (const position of this.pendingSeeks.splice(0)) await consumer.seek(position);
+  }
+
+  private async seek(position: TopicPartitionOffset): Promise<void> {
+    if (this.consumer) await this.consumer.seek(position);
+    else this.pendingSeeks.push(position);
   }
 
   onMinutes(listener: MinuteListener): void {
@@ -106,12 +122,16 @@ export class SymbolStage implements Stage {
           deadLetters: [],
         });
         if (checkpoint) {
-          await this.consumer?.seek({
+          await this.seek({
             topic: this.internalTopic,
             partition,
             offset: checkpoint.internalOffset,
           });
-          await this.consumer?.seek({ topic: TOPICS.prices, partition, offset: checkpoint.tickOffset });
+          await this.seek({
+            topic: this.deps.settings.topics.prices,
+            partition,
+            offset: checkpoint.tickOffset,
+          });
         }
         logger.info({ partition, restored: checkpoint !== undefined }, 'symbol task assigned');
       }),
@@ -141,7 +161,7 @@ export class SymbolStage implements Stage {
     for (const m of batch) {
       const entry = this.tasks.get(m.partition);
       if (!entry) continue;
-      if (m.topic === TOPICS.prices) {
+      if (m.topic === this.deps.settings.topics.prices) {
         if (entry.tickNext !== undefined && m.offset < entry.tickNext) continue;
         entry.tickNext = m.offset + 1;
         ticks++;
@@ -153,7 +173,7 @@ export class SymbolStage implements Stage {
         this.onInternalMessage(entry, m, now);
       }
     }
-    metrics.consumed.inc({ topic: TOPICS.prices }, ticks);
+    metrics.consumed.inc({ topic: this.deps.settings.topics.prices }, ticks);
     metrics.consumed.inc({ topic: this.internalTopic }, internal);
     await this.writeOutputs(now);
   }
@@ -329,7 +349,8 @@ export class SymbolStage implements Stage {
     const offsets = [];
     if (entry.internalNext !== undefined)
       offsets.push({ topic: this.internalTopic, partition, offset: internalOffset });
-    if (entry.tickNext !== undefined) offsets.push({ topic: TOPICS.prices, partition, offset: tickOffset });
+    if (entry.tickNext !== undefined)
+      offsets.push({ topic: this.deps.settings.topics.prices, partition, offset: tickOffset });
     await this.consumer?.commit(offsets);
     const stats = entry.task.stats();
     const name = symbolTaskName(partition);

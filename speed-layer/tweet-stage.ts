@@ -15,13 +15,14 @@ import type {
   LogMessage,
   OutgoingMessage,
   TopicPartition,
+  TopicPartitionOffset,
 } from '../infra/kafka/event-log.js';
 import { partitionForKey } from '../infra/kafka/partitioner.js';
 import type { ObjectStore } from '../infra/lake/object-store.js';
 import { encodeParquet } from '../infra/lake/parquet-writer.js';
 import type { Logger } from '../infra/logger.js';
 import { TABLES } from '../schemas/cassandra.js';
-import { TOPICS } from '../schemas/events.js';
+import type { TopicNames } from '../schemas/events.js';
 import { BRONZE_DATASETS } from '../schemas/lake.js';
 import { type BronzeTweetRow, BronzeTweetRowSchema, type TweetBySymbolRow } from '../schemas/rows.js';
 import { encodeInternalRecord } from '../schemas/speed.js';
@@ -35,6 +36,7 @@ import { TweetIngest, type TweetResumePoint } from './tweet-ingest.js';
 
 export interface SpeedSettings {
   group: string;
+  topics: TopicNames;
   delayMs: number;
   futureSkewMs: number;
   idleTimeoutMs: number;
@@ -73,6 +75,7 @@ export class TweetStage implements Stage {
   readonly name = 'tweets';
   private readonly tasks = new Map<number, TweetTask>();
   private consumer: LogConsumer | undefined;
+  private readonly pendingSeeks: TopicPartitionOffset[] = [];
 
   constructor(
     private readonly deps: StageDeps,
@@ -81,8 +84,18 @@ export class TweetStage implements Stage {
     private readonly internalPartitions: number,
   ) {}
 
-  attach(consumer: LogConsumer): void {
+  /**
+   * The consumer's first assignment arrives before `consumer()` resolves, so its seeks wait here;
+   * until they run, the stage skips messages below each partition's resume offset anyway.
+   */
+  async attach(consumer: LogConsumer): Promise<void> {
     this.consumer = consumer;
+    for (const position of this.pendingSeeks.splice(0)) await consumer.seek(position);
+  }
+
+  private async seek(position: TopicPartitionOffset): Promise<void> {
+    if (this.consumer) await this.consumer.seek(position);
+    else this.pendingSeeks.push(position);
   }
 
   async onAssigned(partitions: TopicPartition[]): Promise<void> {
@@ -90,7 +103,7 @@ export class TweetStage implements Stage {
     const now = Date.now();
     await Promise.all(
       partitions
-        .filter((tp) => tp.topic === TOPICS.tweets && !this.tasks.has(tp.partition))
+        .filter((tp) => tp.topic === this.deps.settings.topics.tweets && !this.tasks.has(tp.partition))
         .map(async ({ partition }) => {
           const [checkpoint, progress] = await Promise.all([
             checkpoints.read<TweetCheckpoint>(tweetTaskName(partition)),
@@ -124,7 +137,12 @@ export class TweetStage implements Stage {
             lastCheckpointAt: now,
             committed: resume?.offset,
           });
-          if (resume) await this.consumer?.seek({ topic: TOPICS.tweets, partition, offset: resume.offset });
+          if (resume)
+            await this.seek({
+              topic: this.deps.settings.topics.tweets,
+              partition,
+              offset: resume.offset,
+            });
           this.deps.logger.info(
             { partition, resumeFrom: resume?.offset ?? 'committed', bronzeThrough: progress.lastOffset() },
             'tweets partition assigned',
@@ -134,7 +152,9 @@ export class TweetStage implements Stage {
   }
 
   async onRevoked(partitions: TopicPartition[]): Promise<void> {
-    const mine = partitions.filter((tp) => tp.topic === TOPICS.tweets && this.tasks.has(tp.partition));
+    const mine = partitions.filter(
+      (tp) => tp.topic === this.deps.settings.topics.tweets && this.tasks.has(tp.partition),
+    );
     const now = Date.now();
     for (const { partition } of mine) {
       const task = this.tasks.get(partition) as TweetTask;
@@ -155,7 +175,7 @@ export class TweetStage implements Stage {
     const { metrics } = this.deps;
     for (const m of batch) {
       const task = this.tasks.get(m.partition);
-      if (!task || m.topic !== TOPICS.tweets) continue;
+      if (!task || m.topic !== this.deps.settings.topics.tweets) continue;
       // A message below the resume point can come from a fetch made before the seek.
       const position = task.ingest.position();
       if (position !== undefined && m.offset < position) continue;
@@ -163,7 +183,7 @@ export class TweetStage implements Stage {
       const closed = row ? task.batcher.add(row, now) : task.batcher.skip(m.offset, now);
       if (closed.length > 0) task.closed.push(...closed);
     }
-    metrics.consumed.inc({ topic: TOPICS.tweets }, batch.length);
+    metrics.consumed.inc({ topic: this.deps.settings.topics.tweets }, batch.length);
     await this.writeOutputs(now);
   }
 
@@ -211,7 +231,8 @@ export class TweetStage implements Stage {
     }
     const writes: Promise<unknown>[] = [...objects];
     if (deadLetters.length > 0) {
-      for (const d of deadLetters) metrics.deadLetters.inc({ topic: TOPICS.tweets, reason: d.reasonClass });
+      for (const d of deadLetters)
+        metrics.deadLetters.inc({ topic: this.deps.settings.topics.tweets, reason: d.reasonClass });
       const dlqTopic = deadLetters[0]?.topic as string;
       writes.push(
         metrics.timed('dlq', () =>
@@ -264,9 +285,14 @@ export class TweetStage implements Stage {
       maxEventTime: resume.maxEventTime,
     } satisfies TweetCheckpoint as unknown as Record<string, unknown>);
     await task.progress.record(resume.maxEventTime - settings.delayMs, now);
-    await this.consumer?.commit([{ topic: TOPICS.tweets, partition, offset: resume.offset }]);
+    await this.consumer?.commit([
+      { topic: this.deps.settings.topics.tweets, partition, offset: resume.offset },
+    ]);
     task.committed = resume.offset;
-    metrics.watermark.set({ input: `${TOPICS.tweets}/${partition}` }, Math.max(0, task.ingest.watermark()));
+    metrics.watermark.set(
+      { input: `${this.deps.settings.topics.tweets}/${partition}` },
+      Math.max(0, task.ingest.watermark()),
+    );
   }
 
   /** For tests and metrics: owned partitions. */

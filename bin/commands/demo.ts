@@ -19,13 +19,16 @@ export function demoCommand(): Command {
     )
     .action((options: { tweetRate: number; tickRate?: number }) =>
       runCommand('demo', async (context) => {
-        const [{ startApi }, { startSyntheticFeeds }] = await Promise.all([
+        const [{ startApi }, { startSpeedLayer }, { startSyntheticFeeds }] = await Promise.all([
           import('../start-api.js'),
+          import('../start-speed.js'),
           import('../../producers/synthetic-feeds.js'),
         ]);
         // One set of backends for every part, so they meet in the same log, views and lake.
         const backends = await openBackendsUntilShutdown(context);
         const address = await startApi(context, backends);
+        // Stopped before the feeds' log closes and after they stop (shutdown runs in reverse).
+        await startSpeedLayer(context, backends);
         // Each rate governs its own feed; 0 starts none.
         await startSyntheticFeeds(
           backends.eventLog,
@@ -34,6 +37,7 @@ export function demoCommand(): Command {
             ...(options.tickRate !== undefined ? { ticksPerSecond: options.tickRate } : {}),
             watermarkDelayMs: context.config.watermarkDelayMs,
             partitions: context.config.topics.partitions,
+            topics: context.config.topics.names,
             logger: context.logger,
           },
           context.shutdown,

@@ -261,7 +261,8 @@ async function produceSynthetic(
 ): Promise<number> {
   const timeline = timelineOf(options, context);
   if (typeof timeline === 'string') return usageError(timeline);
-  const topic = kind === 'tweets' ? TOPICS.tweets : TOPICS.prices;
+  const names = context.config.topics.names;
+  const topic = kind === 'tweets' ? names.tweets : names.prices;
   const output = await openOutput(context, options.to, topic);
   if ('error' in output) return usageError(output.error);
   // Unseeded runs share the default regime schedule, so a tweets and a prices process started
@@ -329,7 +330,10 @@ async function produceReplay(options: ReplayOptions, context: CommandContext): P
   const format = options.format ?? formatFromPath(options.file);
   if (!format)
     return usageError(`--file ${options.file}: cannot tell the format from the name; add --format jsonl|csv`);
-  const output = await openOutput(context, options.to, options.topic);
+  // --topic names what the file holds; the topic written is that name behind KAFKA_TOPIC_PREFIX.
+  const names = context.config.topics.names;
+  const physical = options.topic === TOPICS.tweets ? names.tweets : names.prices;
+  const output = await openOutput(context, options.to, physical);
   if ('error' in output) return usageError(output.error);
   const rejects = new RejectFile(options.rejects ?? `${options.file}.rejects.jsonl`);
   const stats = new PublishStats();
@@ -339,7 +343,7 @@ async function produceReplay(options: ReplayOptions, context: CommandContext): P
     result = await runPublisher(
       context,
       'replay',
-      options.topic,
+      physical,
       options,
       output.sink,
       source,

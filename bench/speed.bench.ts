@@ -1,0 +1,296 @@
+/**
+ * The speed layer's operators end to end on one core, as the embedded mode runs them: decode the
+ * wire JSON, check, score with VADER, extract cashtags, de-duplicate, re-key (encode and decode the
+ * internal record), window, join with candles and the as-of price, and encode bronze Parquet —
+ * everything but the I/O of the ports. Baseline: our VADER scoring the same texts alone, the
+ * dominant single step. Then the state check: a steady 2,000 tweets/s and 14 ticks/s over 10
+ * simulated minutes, open windows and buffered state sampled every simulated minute.
+ */
+import type { LogMessage } from '../infra/kafka/event-log.js';
+import { partitionForKey } from '../infra/kafka/partitioner.js';
+import { encodeParquet } from '../infra/lake/parquet-writer.js';
+import { PriceWalk } from '../producers/price-walk.js';
+import { tickMessage, tweetMessage } from '../producers/synthetic-source.js';
+import { TweetGenerator } from '../producers/tweet-generator.js';
+import { decodePriceTick } from '../schemas/events.js';
+import { BRONZE_DATASETS } from '../schemas/lake.js';
+import { type BronzeTweetRow, BronzeTweetRowSchema } from '../schemas/rows.js';
+import { decodeInternalRecord, encodeInternalRecord } from '../schemas/speed.js';
+import { BronzeBatcher } from '../speed-layer/bronze-batcher.js';
+import { vaderScorer } from '../speed-layer/sentiment/vader.js';
+import { SymbolTask } from '../speed-layer/symbol-task.js';
+import { TweetIngest } from '../speed-layer/tweet-ingest.js';
+import { report } from './harness.js';
+
+const PARTITIONS = 3;
+const DELAY = 120_000;
+const encoder = new TextEncoder();
+const scorer = vaderScorer();
+
+interface Pipeline {
+  ingests: TweetIngest[];
+  batchers: BronzeBatcher<BronzeTweetRow>[];
+  tasks: SymbolTask[];
+  offsets: number[];
+  tickOffsets: number[];
+  bronzeRows: number;
+  minuteRows: number;
+}
+
+function pipeline(): Pipeline {
+  const sources = Array.from({ length: PARTITIONS }, (_, p) => p);
+  return {
+    ingests: sources.map(
+      (partition) =>
+        new TweetIngest(
+          { partition, delayMs: DELAY, futureSkewMs: 300_000, idleTimeoutMs: 30_000, scorer },
+          undefined,
+          0,
+        ),
+    ),
+    batchers: sources.map(
+      (partition) =>
+        new BronzeBatcher<BronzeTweetRow>({
+          dataset: BRONZE_DATASETS.tweets.name,
+          partition,
+          maxRows: 200_000,
+          maxSpanMs: 600_000,
+          maxAgeMs: Number.MAX_SAFE_INTEGER,
+        }),
+    ),
+    tasks: sources.map(
+      (tickPartition) =>
+        new SymbolTask({ delayMs: DELAY, idleTimeoutMs: 30_000, tweetSources: sources, tickPartition }),
+    ),
+    offsets: sources.map(() => 0),
+    tickOffsets: sources.map(() => 0),
+    bronzeRows: 0,
+    minuteRows: 0,
+  };
+}
+
+/** One batch through both stages, as the runner does per poll. */
+interface WireTweet {
+  key: string;
+  value: Uint8Array;
+  at: number;
+  partition: number;
+}
+
+function wireTweet(tweet: ReturnType<TweetGenerator['next']>): WireTweet {
+  const m = tweetMessage(tweet);
+  const key = m.key as string;
+  return {
+    key,
+    value: encoder.encode(m.value as string),
+    at: tweet.created_at,
+    partition: partitionForKey(key, PARTITIONS),
+  };
+}
+
+function nextTickOffset(p: Pipeline, partition: number): number {
+  const offset = p.tickOffsets[partition] as number;
+  p.tickOffsets[partition] = offset + 1;
+  return offset;
+}
+
+function runBatch(
+  p: Pipeline,
+  tweets: WireTweet[],
+  ticks: { key: string; value: string }[],
+  now: number,
+): void {
+  for (const t of tweets) {
+    const partition = t.partition;
+    const offset = p.offsets[partition] as number;
+    p.offsets[partition] = offset + 1;
+    const ingest = p.ingests[partition] as TweetIngest;
+    const message: LogMessage = {
+      topic: 'tweets',
+      partition,
+      offset,
+      key: t.key,
+      value: t.value,
+      headers: {},
+      timestamp: t.at + 1000,
+    };
+    const row = ingest.process(message, now);
+    const batcher = p.batchers[partition] as BronzeBatcher<BronzeTweetRow>;
+    const closed = row ? batcher.add(row, now) : batcher.skip(offset, now);
+    for (const object of closed) {
+      encodeParquet(BronzeTweetRowSchema, object.rows);
+      p.bronzeRows += object.rows.length;
+    }
+  }
+  for (const ingest of p.ingests) {
+    ingest.flushMarkers(now);
+    const out = ingest.drain();
+    for (const { symbol, record } of out.internal) {
+      const wire = encoder.encode(encodeInternalRecord(record));
+      const decoded = decodeInternalRecord(wire);
+      if (!decoded) throw new Error('internal record did not round-trip');
+      const targets =
+        symbol === undefined ? p.tasks : [p.tasks[partitionForKey(symbol, PARTITIONS)] as SymbolTask];
+      for (const task of targets) {
+        if (decoded.kind === 'mention')
+          task.onMention({ ...decoded, text: '', userId: '', pos: 0, neu: 0, neg: 0 }, now);
+        else if (decoded.kind === 'progress')
+          task.onUpstreamWatermark(decoded.sourcePartition, decoded.maxEventTime, now);
+      }
+    }
+  }
+  for (const t of ticks) {
+    const partition = partitionForKey(t.key, PARTITIONS);
+    const decoded = decodePriceTick(t.value);
+    if (!decoded.ok) throw new Error('bad tick');
+    const v = decoded.value;
+    (p.tasks[partition] as SymbolTask).onTick(
+      {
+        symbol: v.symbol,
+        tradeTimestamp: v.trade_timestamp,
+        open: v.open_price,
+        high: v.high_price,
+        low: v.low_price,
+        close: v.close_price,
+        volume: v.volume,
+        offset: nextTickOffset(p, partition),
+      },
+      now,
+    );
+  }
+  for (const task of p.tasks) p.minuteRows += task.drain(now).minutes.length;
+}
+
+function feed(tweetsPerSecond: number, seconds: number) {
+  const timeline = {
+    clock: 'virtual',
+    ratePerSecond: tweetsPerSecond,
+    jitterMs: 2000,
+    lateRatio: 0.03,
+  } as const;
+  const generator = new TweetGenerator({ seed: 11, timeline });
+  const walk = new PriceWalk({ seed: 11, timeline: { ...timeline, ratePerSecond: 14, lateRatio: 0 } });
+  return { generator, walk, count: tweetsPerSecond * seconds, ticks: 14 * seconds };
+}
+
+// 1. Throughput: 300,000 tweets pre-generated as wire JSON, in batches of 5,000.
+const BATCH = 5000;
+const { generator, walk, count, ticks: tickCount } = feed(10_000, 30);
+const tweetBatches: WireTweet[][] = [];
+const texts: string[] = [];
+for (let i = 0; i < count; i += BATCH) {
+  const batch: WireTweet[] = [];
+  for (let j = 0; j < BATCH; j++) {
+    const tweet = generator.next();
+    texts.push(tweet.text);
+    batch.push(wireTweet(tweet));
+  }
+  tweetBatches.push(batch);
+}
+const allTicks = Array.from({ length: tickCount }, () => {
+  const m = tickMessage(walk.next());
+  return { key: m.key as string, value: m.value as string };
+});
+const ticksPerBatch = Math.ceil(allTicks.length / tweetBatches.length);
+
+const scoreStart = performance.now();
+let sink = 0;
+for (const text of texts) sink += scorer.score(text).compound;
+const scoreRate = texts.length / ((performance.now() - scoreStart) / 1000);
+
+// Warm-up run, then the measured one on a fresh pipeline.
+for (const run of ['warm-up', 'measured'] as const) {
+  const p = pipeline();
+  const start = performance.now();
+  tweetBatches.forEach((batch, i) => {
+    runBatch(p, batch, allTicks.slice(i * ticksPerBatch, (i + 1) * ticksPerBatch), i * 50);
+  });
+  for (const [partition, batcher] of p.batchers.entries()) {
+    for (const object of batcher.flush()) {
+      encodeParquet(BronzeTweetRowSchema, object.rows);
+      p.bronzeRows += object.rows.length;
+    }
+    void partition;
+  }
+  const seconds = (performance.now() - start) / 1000;
+  if (run === 'measured') {
+    if (p.bronzeRows !== count) throw new Error(`bronze rows ${p.bronzeRows} != ${count}`);
+    report('speed layer operators, one core (embedded mode without the ports)', [
+      {
+        subject: {
+          name: 'decode + score + re-key + windows + joins + bronze Parquet',
+          value: count / seconds,
+          unit: 'tweets/s',
+          better: 'higher',
+        },
+        baseline: { name: 'our VADER scoring alone', value: scoreRate, unit: 'tweets/s', better: 'higher' },
+        target: '>= 100,000 tweets/s',
+      },
+    ]);
+    process.stdout.write(
+      `  (${count} tweets, ${tickCount} ticks, ${p.bronzeRows} bronze rows, ${p.minuteRows} minute-row emissions; checksum ${sink.toFixed(2)})\n`,
+    );
+  }
+}
+
+// 2. State over 10 simulated minutes at a steady 2,000 tweets/s: bounded, not growing.
+if (process.env.SPEED_BENCH_PART !== '1') {
+  const RATE = 2000;
+  const MINUTES = 10;
+  const s = feed(RATE, MINUTES * 60);
+  const p = pipeline();
+  const perSecondTicks = 14;
+  const samples: { minute: number; open: number; pending: number; ticks: number; heapMb: number }[] = [];
+  for (let second = 0; second < MINUTES * 60; second++) {
+    const batch: WireTweet[] = [];
+    for (let j = 0; j < RATE; j++) {
+      batch.push(wireTweet(s.generator.next()));
+    }
+    const ticks = Array.from({ length: perSecondTicks }, () => {
+      const m = tickMessage(s.walk.next());
+      return { key: m.key as string, value: m.value as string };
+    });
+    runBatch(p, batch, ticks, second * 1000);
+    if ((second + 1) % 60 === 0) {
+      globalThis.gc?.();
+      const stats = p.tasks.map((t) => t.stats());
+      samples.push({
+        minute: (second + 1) / 60,
+        open: stats.reduce((n, x) => n + x.openWindows + x.heldPanes, 0),
+        pending: stats.reduce((n, x) => n + x.pendingMentions, 0),
+        ticks: stats.reduce((n, x) => n + x.bufferedTicks, 0),
+        heapMb: process.memoryUsage().heapUsed / 2 ** 20,
+      });
+    }
+  }
+  process.stdout.write('\n## speed layer state at 2,000 tweets/s over 10 simulated minutes\n');
+  process.stdout.write(
+    'minute | windows held | pending prices | buffered ticks | heap MB (incl. open bronze objects)\n',
+  );
+  for (const x of samples)
+    process.stdout.write(`${x.minute} | ${x.open} | ${x.pending} | ${x.ticks} | ${x.heapMb.toFixed(0)}\n`);
+  const [second, last] = [samples[2], samples.at(-1)];
+  if (second && last)
+    report('state growth, minute 3 to minute 10', [
+      {
+        subject: { name: 'windows held at minute 10', value: last.open, unit: 'windows', better: 'lower' },
+        baseline: { name: 'windows held at minute 3', value: second.open, unit: 'windows', better: 'lower' },
+        target: 'ratio ~1 (flat)',
+      },
+      {
+        subject: {
+          name: 'pending prices at minute 10',
+          value: last.pending,
+          unit: 'mentions',
+          better: 'lower',
+        },
+        baseline: {
+          name: 'pending prices at minute 3',
+          value: second.pending,
+          unit: 'mentions',
+          better: 'lower',
+        },
+        target: 'ratio ~1 (flat)',
+      },
+    ]);
+}
