@@ -49,10 +49,17 @@ const RESUME_POINT_EVERY = 256;
 export class TweetIngest {
   readonly partition: number;
   private maxEventTime = NO_TIME;
-  /** Ids seen with event time at or above the watermark, by minute, for the duplicate check. */
-  private readonly recentIds = new Map<number, Map<string, number>>();
-  /** Per minute bucket of recentIds, the lowest offset in it: a replay must start no later. */
+  /**
+   * Ids seen with event time at or above the watermark, with the minute bucket each is in, for the
+   * duplicate check: one lookup per message. An id is remembered once, so it is in one bucket.
+   */
+  private readonly recentIds = new Map<string, number>();
+  /** The ids of each minute bucket of recentIds, to forget them together. */
+  private readonly bucketIds = new Map<number, string[]>();
+  /** Per minute bucket, the lowest offset in it: a replay must start no later. */
   private readonly bucketMinOffset = new Map<number, number>();
+  /** The watermark at which the oldest bucket is evicted: eviction runs only once it is crossed. */
+  private nextEviction = Number.POSITIVE_INFINITY;
   private nextOffset: number | undefined;
   private lastDataAt: number;
   private idleSent = false;
@@ -162,23 +169,33 @@ export class TweetIngest {
    */
   private seenBefore(id: string, eventTime: number, offset: number): boolean {
     const wm = this.watermark();
-    for (const minute of this.recentIds.keys()) {
-      if (minute + MINUTE_MS <= wm) {
-        this.recentIds.delete(minute);
-        this.bucketMinOffset.delete(minute);
-      }
-    }
-    for (const ids of this.recentIds.values()) if (ids.has(id)) return true;
+    if (wm >= this.nextEviction) this.evictBelow(wm);
+    if (this.recentIds.has(id)) return true;
     if (eventTime < wm) return false;
     const minute = windowStart(eventTime, MINUTE_MS);
-    let bucket = this.recentIds.get(minute);
-    if (!bucket) {
-      bucket = new Map();
-      this.recentIds.set(minute, bucket);
+    let ids = this.bucketIds.get(minute);
+    if (!ids) {
+      ids = [];
+      this.bucketIds.set(minute, ids);
       this.bucketMinOffset.set(minute, offset);
+      if (minute + MINUTE_MS < this.nextEviction) this.nextEviction = minute + MINUTE_MS;
     }
-    bucket.set(id, offset);
+    ids.push(id);
+    this.recentIds.set(id, minute);
     return false;
+  }
+
+  /** Forgets every minute bucket wholly below the watermark. */
+  private evictBelow(wm: number): void {
+    let next = Number.POSITIVE_INFINITY;
+    for (const [minute, ids] of this.bucketIds) {
+      if (minute + MINUTE_MS <= wm) {
+        for (const id of ids) this.recentIds.delete(id);
+        this.bucketIds.delete(minute);
+        this.bucketMinOffset.delete(minute);
+      } else if (minute + MINUTE_MS < next) next = minute + MINUTE_MS;
+    }
+    this.nextEviction = next;
   }
 
   /**
