@@ -245,7 +245,7 @@ export class SymbolStage implements Stage {
         entry.task.onUpstreamWatermark(record.sourcePartition, record.maxEventTime, now);
         break;
       case 'idle':
-        // The task's watermark already releases an input silent for the idle timeout.
+        entry.task.onUpstreamIdle(record.sourcePartition, now);
         break;
     }
   }

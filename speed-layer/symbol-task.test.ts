@@ -332,7 +332,19 @@ describe('SymbolTask: watermarks through the re-keying', () => {
     }
   });
 
-  it('releases an idle source partition after the timeout, and is held back again when its data returns', () => {
+  it('keeps a silent source partition holding the watermark until stage 1 declares it idle (it may just be read behind)', () => {
+    const up = new Upstream();
+    const t = new SymbolTask(options([0, 1]));
+    t.onMention(up.mention(at(0), { source: 1 }), 0);
+    t.onMention(up.mention(at(10), { source: 0 }), 0);
+    t.onTick(tick(at(10), 100), 0);
+    t.onMention(up.mention(at(10, 1), { source: 0 }), 10 * IDLE);
+    const d = t.drain(10 * IDLE);
+    expect(d.watermark).toBe(at(0) - 120_000);
+    expect(finals(d.minutes)).toEqual([]);
+  });
+
+  it('releases a source partition stage 1 declares idle, and is held back again when its data returns', () => {
     const up = new Upstream();
     const t = new SymbolTask(options([0, 1]));
     t.onMention(up.mention(at(0), { source: 1 }), 0);
@@ -340,7 +352,8 @@ describe('SymbolTask: watermarks through the re-keying', () => {
     t.onTick(tick(at(10), 100), 0);
     expect(finals(t.drain(IDLE).minutes)).toEqual([]);
 
-    // Source 1 silent for longer than the timeout: the watermark follows source 0 and the ticks.
+    // Stage 1 says source 1 has no data: the watermark follows source 0 and the ticks.
+    t.onUpstreamIdle(1, IDLE + 1);
     t.onMention(up.mention(at(10, 1), { source: 0 }), IDLE + 1);
     t.onTick(tick(at(10, 1), 100), IDLE + 1);
     let d = t.drain(IDLE + 1);

@@ -151,6 +151,12 @@ export class SymbolTask {
     this.watermarks.observeAt(this.tweetSlot(sourcePartition), maxEventTime, now);
   }
 
+  /** Stage 1's in-band marker: the source partition has no data; it stops holding the watermark. */
+  onUpstreamIdle(sourcePartition: number, now: number): void {
+    this.tweetSlot(sourcePartition);
+    this.watermarks.markIdle(tweetInput(sourcePartition), now);
+  }
+
   onTick(t: Tick, now: number): void {
     this.watermarks.observeAt(this.tickSlot, t.tradeTimestamp, now);
     this.out.ticks.push({
@@ -331,6 +337,8 @@ function watermarkOptions(opts: SymbolTaskOptions): WatermarksOptions {
     delayMs: opts.delayMs,
     idleTimeoutMs: opts.idleTimeoutMs,
     inputs: [...opts.tweetSources.map(tweetInput), tickInput(opts.tickPartition)],
+    // Stage 1 says when a tweets partition has no data; only the task's own tick input is timed.
+    markerInputPrefixes: ['tweets/'],
   };
 }
 

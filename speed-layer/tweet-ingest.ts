@@ -200,9 +200,10 @@ export class TweetIngest {
 
   /**
    * Markers for stage 2: progress to every internal partition when the max event time moved past
-   * what was last carried to all of them; idle once the partition has had no data for the timeout.
+   * what was last carried to all of them; idle once the partition has had no data for the timeout
+   * and the reader is at its end (`caughtUp`): a partition merely read behind the others is not idle.
    */
-  flushMarkers(now: number): void {
+  flushMarkers(now: number, caughtUp = true): void {
     const offset = (this.nextOffset ?? 0) - 1;
     if (this.maxEventTime > this.progressSent) {
       this.out.internal.push({
@@ -216,13 +217,18 @@ export class TweetIngest {
       });
       this.progressSent = this.maxEventTime;
     }
-    if (!this.idleSent && now - this.lastDataAt >= this.options.idleTimeoutMs) {
+    if (!this.idleSent && caughtUp && this.idleDue(now)) {
       this.out.internal.push({
         symbol: undefined,
         record: { kind: 'idle', sourcePartition: this.partition, sourceOffset: offset },
       });
       this.idleSent = true;
     }
+  }
+
+  /** No data for the idle timeout and no idle marker sent yet. */
+  idleDue(now: number): boolean {
+    return !this.idleSent && now - this.lastDataAt >= this.options.idleTimeoutMs;
   }
 
   /** What was produced since the last drain. */

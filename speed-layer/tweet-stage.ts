@@ -188,8 +188,9 @@ export class TweetStage implements Stage {
   }
 
   async tick(now: number, force: boolean): Promise<void> {
-    for (const task of this.tasks.values()) {
-      task.ingest.flushMarkers(now);
+    const caughtUp = await this.caughtUp(now);
+    for (const [partition, task] of this.tasks) {
+      task.ingest.flushMarkers(now, caughtUp.has(partition));
       const aged = force ? task.batcher.flush() : task.batcher.tick(now);
       if (aged.length > 0) task.closed.push(...aged);
     }
@@ -201,6 +202,30 @@ export class TweetStage implements Stage {
           : undefined,
       ),
     );
+  }
+
+  /**
+   * The partitions due an idle marker whose reader is at the end of the log. Asked of the log
+   * only when some partition is due, so a busy stream costs no extra round trip.
+   */
+  private async caughtUp(now: number): Promise<Set<number>> {
+    const due = [...this.tasks].filter(([, task]) => task.ingest.idleDue(now));
+    if (due.length === 0) return new Set();
+    const { eventLog, settings } = this.deps;
+    try {
+      const [ends, committed] = await Promise.all([
+        eventLog.endOffsets(settings.topics.tweets),
+        eventLog.committedOffsets(settings.group, settings.topics.tweets),
+      ]);
+      return new Set(
+        due
+          .filter(([p, task]) => (task.ingest.position() ?? committed.get(p) ?? 0) >= (ends.get(p) ?? 0))
+          .map(([p]) => p),
+      );
+    } catch {
+      // Not knowing is not idle: the partition keeps holding the watermark until the log answers.
+      return new Set();
+    }
   }
 
   /** Writes every output the tasks hold; resolves once all are durable. */

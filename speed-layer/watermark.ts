@@ -21,6 +21,13 @@ export interface WatermarksOptions {
   idleTimeoutMs: number;
   /** e.g. 'tweets/0', 'tweets/1', 'stock-prices/1' */
   inputs: string[];
+  /**
+   * Inputs whose idleness is declared in-band (`markIdle`) by the stage upstream, which knows
+   * when its partition has no data, instead of timed here: an upstream partition that is merely
+   * read behind another must keep holding the watermark, or its data would arrive late. An input
+   * whose name starts with one of these prefixes is such an input. Default: none.
+   */
+  markerInputPrefixes?: string[];
 }
 
 export interface InputWatermark {
@@ -34,7 +41,7 @@ export interface InputWatermark {
 
 /** Plain JSON: -Infinity and "not yet" are null. */
 export interface WatermarksState {
-  inputs: { input: string; maxEventTime: number | null; lastSeen: number | null }[];
+  inputs: { input: string; maxEventTime: number | null; lastSeen: number | null; marked?: boolean }[];
   clockStart: number | null;
   lastNow: number | null;
   watermark: number | null;
@@ -47,6 +54,9 @@ export class Watermarks {
   private readonly index = new Map<string, number>();
   private readonly maxEventTime: number[] = [];
   private readonly lastSeen: number[] = [];
+  /** Per input: null when idleness is timed here; else whether upstream declared it idle. */
+  private readonly marked: (boolean | null)[] = [];
+  private readonly markerPrefixes: readonly string[];
   /** First processing time seen: the idle clock of an input that never had data starts here. */
   private clockStart = Number.NaN;
   /** Latest processing time seen, for `inputs()` without a `now`. */
@@ -60,6 +70,7 @@ export class Watermarks {
     }
     this.delayMs = opts.delayMs;
     this.idleTimeoutMs = opts.idleTimeoutMs;
+    this.markerPrefixes = opts.markerInputPrefixes ?? [];
     for (const input of opts.inputs) this.indexOf(input);
   }
 
@@ -75,6 +86,7 @@ export class Watermarks {
       this.index.set(input, i);
       this.maxEventTime.push(Number.NEGATIVE_INFINITY);
       this.lastSeen.push(Number.NEGATIVE_INFINITY);
+      this.marked.push(this.markerPrefixes.some((prefix) => input.startsWith(prefix)) ? false : null);
     }
     return i;
   }
@@ -89,6 +101,16 @@ export class Watermarks {
     this.tick(now);
     if (eventTime > (this.maxEventTime[i] as number)) this.maxEventTime[i] = eventTime;
     if (now > (this.lastSeen[i] as number)) this.lastSeen[i] = now;
+    if (this.marked[i] === true) this.marked[i] = false;
+  }
+
+  /** Upstream says this input has no data (an in-band marker); its next observe ends that. */
+  markIdle(input: string, now: number): void {
+    this.tick(now);
+    const i = this.indexOf(input);
+    if (this.marked[i] === null)
+      throw new Error(`Watermarks: ${input} is not an input with in-band idleness`);
+    this.marked[i] = true;
   }
 
   /** The task's watermark at processing time `now`. */
@@ -132,6 +154,8 @@ export class Watermarks {
   }
 
   private isIdle(i: number, now: number): boolean {
+    const marked = this.marked[i];
+    if (marked !== null && marked !== undefined) return marked;
     const seen = this.lastSeen[i] as number;
     const since = seen === Number.NEGATIVE_INFINITY ? this.clockStart : seen;
     return now - since > this.idleTimeoutMs;
@@ -144,6 +168,7 @@ export class Watermarks {
         input,
         maxEventTime: finite(this.maxEventTime[i] as number),
         lastSeen: finite(this.lastSeen[i] as number),
+        ...(this.marked[i] === true ? { marked: true } : {}),
       })),
       clockStart: finite(this.clockStart),
       lastNow: finite(this.lastNow),
@@ -157,6 +182,7 @@ export class Watermarks {
       const i = w.indexOf(s.input);
       w.maxEventTime[i] = s.maxEventTime ?? Number.NEGATIVE_INFINITY;
       w.lastSeen[i] = s.lastSeen ?? Number.NEGATIVE_INFINITY;
+      if (w.marked[i] !== null) w.marked[i] = s.marked === true;
     }
     w.clockStart = state.clockStart ?? Number.NaN;
     w.lastNow = state.lastNow ?? Number.NaN;
