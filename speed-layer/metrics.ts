@@ -1,5 +1,8 @@
 /** The speed layer's Prometheus metrics (one registry per runner, served on METRICS_PORT). */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { EventLog } from '../infra/kafka/event-log.js';
+
+const LAG_INTERVAL_MS = 5000;
 
 export class SpeedMetrics {
   readonly registry = new Registry();
@@ -64,6 +67,29 @@ export class SpeedMetrics {
     labelNames: ['sink'],
     registers: [this.registry],
   });
+
+  /**
+   * Lag per owned partition: the log's end minus the next offset this member will read. One
+   * end-offsets request per topic, at most every LAG_INTERVAL_MS; a failed one leaves the gauge.
+   */
+  async recordLag(
+    eventLog: Pick<EventLog, 'endOffsets'>,
+    topic: string,
+    positions: ReadonlyMap<number, number | undefined>,
+    now: number,
+  ): Promise<void> {
+    if (positions.size === 0 || now - (this.lagAt.get(topic) ?? 0) < LAG_INTERVAL_MS) return;
+    this.lagAt.set(topic, now);
+    const ends = await eventLog.endOffsets(topic).catch(() => undefined);
+    if (!ends) return;
+    for (const [partition, position] of positions) {
+      const end = ends.get(partition);
+      if (end !== undefined && position !== undefined)
+        this.lag.set({ topic, partition: String(partition) }, Math.max(0, end - position));
+    }
+  }
+
+  private readonly lagAt = new Map<string, number>();
 
   async timed<T>(sink: string, write: () => Promise<T>): Promise<T> {
     const end = this.sinkLatency.startTimer({ sink });

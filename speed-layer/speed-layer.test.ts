@@ -6,7 +6,7 @@ import { readParquet } from 'parquet-wasm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryViewStore } from '../infra/cassandra/memory-view-store.js';
 import { loadConfig } from '../infra/config.js';
-import type { OutgoingMessage } from '../infra/kafka/event-log.js';
+import type { LogMessage, OutgoingMessage } from '../infra/kafka/event-log.js';
 import { MemoryEventLog } from '../infra/kafka/memory-event-log.js';
 import { LocalObjectStore } from '../infra/lake/local-object-store.js';
 import { createLogger } from '../infra/logger.js';
@@ -171,83 +171,105 @@ describe('speed layer on the embedded backends', () => {
     for (const m of full) expect(m.tick_count).toBe(60);
   });
 
-  it('dead-letters each rejection class with its reason, field and origin, and keeps going', async () => {
+  it('dead-letters every rejection class of both topics with its original bytes, reason, field and origin, and keeps going', async () => {
     const f = await fixture();
-    const bad: [string, string][] = [
-      ['not json', '$'],
-      [JSON.stringify({ id: '1', created_at: 'yesterday', text: 'x', user_id: 'u' }), 'created_at'],
+    const at = new Date(T0).toISOString();
+    const later = new Date(Date.now() + 3_600_000).toISOString();
+    const json = (o: object) => JSON.stringify(o);
+    const tw = (o: object) => json({ id: '7', created_at: at, text: 'x', user_id: 'u', ...o });
+    const tk = (o: object) =>
+      json({
+        symbol: 'AAPL',
+        trade_timestamp: at,
+        open_price: 2,
+        high_price: 3,
+        low_price: 1,
+        close_price: 2,
+        volume: 1,
+        ...o,
+      });
+    const invalidUtf8 = Uint8Array.from([
+      ...Buffer.from('{"id":"8","created_at":"'),
+      ...Buffer.from(at),
+      ...Buffer.from('","text":"'),
+      0xff,
+      ...Buffer.from('","user_id":"u"}'),
+    ]);
+    // [what, value, field, reason contains]
+    const badTweets: [string, string | Uint8Array, string, string][] = [
+      ['not JSON', 'not json', '$', 'not valid JSON'],
+      ['not an object', '[1,2]', '$', 'expected a JSON object'],
+      ['invalid UTF-8', invalidUtf8, '$', 'UTF-8'],
+      ['missing field', json({ created_at: at, text: 'x', user_id: 'u' }), 'id', 'missing'],
+      ['wrong type', tw({ text: 5 }), 'text', 'wrong type'],
       [
-        JSON.stringify({ id: '2', created_at: new Date(T0).toISOString(), text: '   ', user_id: 'u' }),
-        'text',
+        'unsafe integer id',
+        `{"id":12345678901234567890,"created_at":"${at}","text":"x","user_id":"u"}`,
+        'id',
+        '',
       ],
-      [JSON.stringify({ created_at: new Date(T0).toISOString(), text: 'x', user_id: 'u' }), 'id'],
+      ['empty text', tw({ text: '   ' }), 'text', 'empty'],
+      ['text too long', tw({ text: 'x'.repeat(10_001) }), 'text', 'longer than'],
+      ['unparseable time', tw({ created_at: 'yesterday' }), 'created_at', 'unparseable'],
+      ['future', tw({ created_at: later, text: '$AAPL' }), 'created_at', 'future:'],
+    ];
+    const badTicks: [string, string, string, string][] = [
       [
-        JSON.stringify({
-          id: 3,
-          created_at: new Date(T0).toISOString(),
-          text: 'x'.repeat(10_001),
-          user_id: 'u',
-        }),
-        'text',
+        'high below low',
+        tk({ high_price: 1, low_price: 2, open_price: 1, close_price: 1 }),
+        'high_price',
+        'below',
       ],
-      [
-        JSON.stringify({
-          id: '4',
-          created_at: new Date(Date.now() + 3_600_000).toISOString(),
-          text: '$AAPL',
-          user_id: 'u',
-        }),
-        'created_at',
-      ],
+      ['non-finite', tk({ volume: 1 }).replace('"volume":1', '"volume":1e999'), 'volume', 'finite'],
+      ['negative', tk({ volume: -1 }), 'volume', 'negative'],
+      ['open outside the range', tk({ open_price: 9 }), 'open_price', 'outside'],
+      ['unparseable time', tk({ trade_timestamp: 'noon' }), 'trade_timestamp', 'unparseable'],
+      ['future', tk({ trade_timestamp: later }), 'trade_timestamp', 'future:'],
     ];
     await f.log.produce(
       TOPICS.tweets,
-      bad.map(([value], i) => ({ key: `k${i}`, value, headers: { origin: 'test' } })),
+      badTweets.map(([, value], i) => ({ key: `k${i}`, value, headers: { origin: 'test' } })),
     );
     await f.log.produce(TOPICS.tweets, [tweet(42, T0, 'fine $AAPL')]);
-    await f.log.produce(TOPICS.prices, [
-      {
-        key: 'AAPL',
-        value: JSON.stringify({
-          symbol: 'AAPL',
-          trade_timestamp: new Date(T0).toISOString(),
-          open_price: 5,
-          high_price: 1,
-          low_price: 2,
-          close_price: 1,
-          volume: 1,
-        }),
-      },
-    ]);
+    await f.log.produce(
+      TOPICS.prices,
+      badTicks.map(([, value]) => ({ key: 'AAPL', value })),
+    );
     const layer = await start(f);
     const dlq = await f.log.consumer({
       groupId: 'dlq-reader',
       topics: [deadLetterTopic(TOPICS.tweets), deadLetterTopic(TOPICS.prices)],
       fromBeginning: true,
     });
-    const got: import('../infra/kafka/event-log.js').LogMessage[] = [];
+    const got: LogMessage[] = [];
     await until('dead letters', async () => {
       got.push(...(await dlq.poll({ maxWaitMs: 100 })));
-      return got.length >= bad.length + 1;
+      return got.length >= badTweets.length + badTicks.length;
     });
     await dlq.close();
-    const tweetsDlq = got.filter((m) => m.topic === deadLetterTopic(TOPICS.tweets));
-    expect(tweetsDlq.map((m) => m.headers[DLQ_HEADERS.field]).sort()).toEqual(
-      bad.map(([, field]) => field).sort(),
-    );
-    for (const m of tweetsDlq) {
-      expect(m.headers.origin).toBe('test');
-      expect(m.headers[DLQ_HEADERS.topic]).toBe(TOPICS.tweets);
-      expect(Number(m.headers[DLQ_HEADERS.offset])).toBeGreaterThanOrEqual(0);
-      expect(m.headers[DLQ_HEADERS.reason]).toBeTruthy();
+    for (const [topic, cases] of [
+      [TOPICS.tweets, badTweets],
+      [TOPICS.prices, badTicks],
+    ] as const) {
+      const letters = got.filter((m) => m.topic === deadLetterTopic(topic));
+      expect(letters).toHaveLength(cases.length);
+      for (const [what, value, field, reason] of cases) {
+        const bytes = typeof value === 'string' ? new TextEncoder().encode(value) : value;
+        const letter = letters.find((m) => Buffer.compare(Buffer.from(m.value), Buffer.from(bytes)) === 0);
+        expect(letter, `${topic}: ${what}`).toBeDefined();
+        expect(letter?.headers[DLQ_HEADERS.field], `${topic}: ${what}`).toBe(field);
+        expect(letter?.headers[DLQ_HEADERS.reason], `${topic}: ${what}`).toContain(reason);
+        expect(letter?.headers[DLQ_HEADERS.topic]).toBe(topic);
+        expect(Number(letter?.headers[DLQ_HEADERS.offset])).toBeGreaterThanOrEqual(0);
+        expect(Number.isNaN(Date.parse(letter?.headers[DLQ_HEADERS.time] ?? ''))).toBe(false);
+      }
     }
-    expect(tweetsDlq.some((m) => m.headers[DLQ_HEADERS.reason]?.startsWith('future:'))).toBe(true);
-    const original = bad.map(([value]) => value).sort();
-    expect(tweetsDlq.map((m) => new TextDecoder().decode(m.value)).sort()).toEqual(original);
-    const priceDlq = got.filter((m) => m.topic === deadLetterTopic(TOPICS.prices));
-    expect(priceDlq[0]?.headers[DLQ_HEADERS.field]).toBe('high_price');
+    for (const m of got.filter((m) => m.topic === deadLetterTopic(TOPICS.tweets)))
+      expect(m.headers.origin).toBe('test');
     const counted = await layer.metrics.registry.getSingleMetricAsString('speed_dead_letters_total');
-    expect(counted).toContain('reason="future"');
+    expect(counted).toContain('topic="tweets",reason="decode"} 9');
+    expect(counted).toContain('topic="tweets",reason="future"} 1');
+    expect(counted).toContain('topic="stock-prices",reason="decode"} 5');
     // The good tweet went through.
     await until(
       'the good tweet',

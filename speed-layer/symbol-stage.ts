@@ -263,6 +263,7 @@ export class SymbolStage implements Stage {
           : undefined,
       ),
     );
+    await this.recordLag(now);
   }
 
   private async writeOutputs(now: number): Promise<void> {
@@ -357,6 +358,25 @@ export class SymbolStage implements Stage {
     metrics.openWindows.set({ task: name }, stats.openWindows);
     metrics.stateSize.set({ task: name, kind: 'pending-mentions' }, stats.pendingMentions);
     metrics.stateSize.set({ task: name, kind: 'buffered-ticks' }, stats.bufferedTicks);
+  }
+
+  private async recordLag(now: number): Promise<void> {
+    const { metrics, eventLog, settings } = this.deps;
+    const entries = [...this.tasks];
+    await Promise.all([
+      metrics.recordLag(
+        eventLog,
+        settings.topics.prices,
+        new Map(entries.map(([p, e]) => [p, e.tickNext])),
+        now,
+      ),
+      metrics.recordLag(
+        eventLog,
+        this.internalTopic,
+        new Map(entries.map(([p, e]) => [p, e.internalNext])),
+        now,
+      ),
+    ]);
   }
 
   owned(): number[] {

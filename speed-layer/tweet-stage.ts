@@ -202,6 +202,7 @@ export class TweetStage implements Stage {
           : undefined,
       ),
     );
+    await this.recordLag(now);
   }
 
   /**
@@ -318,6 +319,11 @@ export class TweetStage implements Stage {
       { input: `${this.deps.settings.topics.tweets}/${partition}` },
       Math.max(0, task.ingest.watermark()),
     );
+  }
+
+  private recordLag(now: number): Promise<void> {
+    const positions = new Map([...this.tasks].map(([p, task]) => [p, task.ingest.position()]));
+    return this.deps.metrics.recordLag(this.deps.eventLog, this.deps.settings.topics.tweets, positions, now);
   }
 
   /** For tests and metrics: owned partitions. */
