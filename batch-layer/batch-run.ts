@@ -1,0 +1,258 @@
+/**
+ * One batch run: bronze → models → gold, under the run lock.
+ *
+ *  1. take the lock; read the latest complete run's manifest; read bronze progress, then list
+ *     bronze (in that order, so every row before the progress is in the listing);
+ *  2. the gold days to compute: the asked range, or (scheduled) the days an object new, changed or
+ *     gone since the latest run can change (bronze-sources.ts);
+ *  3. copy the bronze objects those days read to the cache (S3) or read them in place (embedded),
+ *     load them into the engine (a bad object is skipped and reported), build every model;
+ *  4. write every gold partition of those days as local files, the run's temporaries: nothing in
+ *     the lake has changed yet, so a run killed up to here leaves the previous gold as it was;
+ *  5. put each partition to its final key (the port's put is atomic: a reader sees the old
+ *     partition or the new one, never a part; during this step some partitions may already be new
+ *     and others still old, each whole);
+ *  6. write the manifest, then move `latest.json` to it. A run killed before that did not happen
+ *     for the next run: the latest manifest still lists the old objects, so the days are redone.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ObjectStore } from '../infra/lake/object-store.js';
+import { BRONZE_DATASETS, type BronzeDataset } from '../schemas/lake.js';
+import { DAY_MS } from '../schemas/time.js';
+import { syncBronze } from './bronze-cache.js';
+import {
+  type BronzeObjectInfo,
+  bronzeCompleteHour,
+  listBronze,
+  readBronzeProgress,
+} from './bronze-inventory.js';
+import {
+  BRONZE_SOURCES,
+  bronzeDatesOfGoldDay,
+  dayIndex,
+  daysBetween,
+  goldDaysOfBronzeDate,
+} from './bronze-sources.js';
+import { DuckDbEngine } from './duckdb-engine.js';
+import type { BatchEngine, InputError, LocalPartition } from './engine.js';
+import { loadModels, type Model, runOrder } from './models.js';
+import { RunLock } from './run-lock.js';
+import {
+  type ObjectVersion,
+  pointLatestAt,
+  type RunManifest,
+  readLatestManifest,
+  type TableOutput,
+  writeManifest,
+} from './run-manifest.js';
+
+export interface BatchRunOptions {
+  store: ObjectStore;
+  /** Where S3 bronze objects are cached between runs. */
+  cacheDir: string;
+  /** An explicit range of gold days (both included); unset: the days with new bronze. */
+  range?: { from: string; to: string };
+  lockTtlMs?: number;
+  now?: () => number;
+  runId?: string;
+  /** A line per step (dates, tables, rows, seconds). */
+  log?: (line: string) => void;
+  /** A transient status (the CLI shows it as a progress line on a terminal). */
+  progress?: (status: string) => void;
+  openEngine?: () => Promise<BatchEngine>;
+  models?: Model[];
+  /** Called before each gold object is put: a test's way to kill a run between partitions. */
+  beforePublish?: (key: string, index: number) => Promise<void> | void;
+}
+
+export const DEFAULT_LOCK_TTL_MS = 15 * 60_000;
+
+const DATASETS: BronzeDataset[] = [BRONZE_DATASETS.tweets.name, BRONZE_DATASETS.stockPrices.name];
+
+export function newRunId(now: number): string {
+  const stamp = new Date(now)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+  return `${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+const sameVersion = (a: ObjectVersion | undefined, b: ObjectVersion) =>
+  a !== undefined && a.size === b.size && a.lastModified === b.lastModified;
+
+export async function runBatch(options: BatchRunOptions): Promise<RunManifest> {
+  const now = options.now ?? Date.now;
+  const started = now();
+  const runId = options.runId ?? newRunId(started);
+  const log = options.log ?? (() => undefined);
+  const progress = options.progress ?? (() => undefined);
+  const { store } = options;
+  const ttl = options.lockTtlMs ?? DEFAULT_LOCK_TTL_MS;
+
+  const lock = await RunLock.acquire(store, runId, ttl, now);
+  const renewal = setInterval(() => void lock.renew().catch(() => undefined), Math.max(1000, ttl / 3));
+  renewal.unref();
+  let workDir: string | undefined;
+  let engine: BatchEngine | undefined;
+  const errors: InputError[] = [];
+  const manifest: RunManifest = {
+    runId,
+    engine: 'duckdb',
+    status: 'failed',
+    startedAt: new Date(started).toISOString(),
+    finishedAt: '',
+    dates: [],
+    ...(options.range ? { range: options.range } : {}),
+    coveredUntil: null,
+    inputs: [],
+    absorbed: {},
+    tables: [],
+    rows: 0,
+    errors,
+    seconds: 0,
+  };
+  try {
+    const previous = await readLatestManifest(store);
+    const before = previous?.absorbed ?? {};
+    progress('reading bronze progress and listing bronze');
+    const bronzeProgress = await readBronzeProgress(store, DATASETS);
+    const bronze = await listBronze(store, DATASETS);
+
+    const changedDates = new Set<string>();
+    const current = new Map(bronze.map((o) => [o.key, o]));
+    for (const o of bronze) if (!sameVersion(before[o.key], o)) changedDates.add(o.date);
+    for (const key of Object.keys(before)) {
+      if (current.has(key)) continue;
+      const date = /\/date=(\d{4}-\d{2}-\d{2})\//.exec(key)?.[1];
+      if (date) changedDates.add(date);
+    }
+    const days = options.range
+      ? daysBetween(options.range.from, options.range.to)
+      : [...new Set([...changedDates].flatMap(goldDaysOfBronzeDate))].sort();
+    manifest.dates = days;
+    const models = runOrder(
+      options.models ?? loadModels(),
+      BRONZE_SOURCES.map((s) => s.name),
+    );
+    log(
+      days.length > 0 ? `batch ${runId}: gold days ${describeDays(days)}` : `batch ${runId}: no new bronze`,
+    );
+
+    if (days.length > 0) {
+      // Unpartitioned tables (all-time figures) read every object; the rest only their days' dates.
+      const wholeLake = models.some((m) => m.materialized === 'table' && !m.partitionBy);
+      const dates = new Set(days.flatMap(bronzeDatesOfGoldDay));
+      const needed = bronze.filter((o) => wholeLake || dates.has(o.date));
+      manifest.inputs = needed.map(({ key, size, lastModified }) => ({ key, size, lastModified }));
+      const sync = await syncBronze(store, needed, options.cacheDir, (done, total) =>
+        progress(`bronze ${done}/${total} objects`),
+      );
+      if (sync.downloaded > 0)
+        log(`  cached ${sync.downloaded} bronze objects (${(sync.downloadedBytes / 1e6).toFixed(1)} MB)`);
+
+      engine = await (options.openEngine ?? DuckDbEngine.open)();
+      for (const source of BRONZE_SOURCES) {
+        const files = needed
+          .filter((o) => o.dataset === source.dataset && sync.paths.has(o.key))
+          .map((o) => ({ key: o.key, path: sync.paths.get(o.key) as string }));
+        progress(`loading ${source.name} (${files.length} objects)`);
+        const loaded = await engine.loadSource(source, files);
+        errors.push(...loaded.errors);
+        log(`  ${source.name}: ${loaded.rows} rows from ${files.length - loaded.errors.length} objects`);
+      }
+      for (const e of errors) log(`  skipped ${e.key}: ${e.message}`);
+
+      workDir = await mkdtemp(join(tmpdir(), 'sentiment-batch-'));
+      const partitions: LocalPartition[] = [];
+      for (const [i, model] of models.entries()) {
+        const t0 = now();
+        progress(`model ${i + 1}/${models.length} ${model.name}`);
+        await engine.build(model);
+        if (model.materialized !== 'table') continue;
+        const written = await engine.writePartitions(model, days, workDir);
+        partitions.push(...written);
+        const rows = written.reduce((n, p) => n + p.rows, 0);
+        manifest.tables.push({ table: model.name, partitions: [], rows });
+        log(
+          `  ${model.name}: ${rows} rows in ${written.length} partitions (${((now() - t0) / 1000).toFixed(2)} s)`,
+        );
+      }
+
+      await lock.renew();
+      const byTable = new Map<string, TableOutput>(manifest.tables.map((t) => [t.table, t]));
+      for (const [i, partition] of partitions.entries()) {
+        progress(`publishing ${i + 1}/${partitions.length} ${partition.key}`);
+        await options.beforePublish?.(partition.key, i);
+        const body = await readFile(partition.path);
+        await store.put(partition.key, body, { contentType: 'application/vnd.apache.parquet' });
+        byTable.get(partition.table)?.partitions.push({
+          key: partition.key,
+          ...(partition.day ? { day: partition.day } : {}),
+          rows: partition.rows,
+          bytes: body.byteLength,
+        });
+      }
+      manifest.rows = manifest.tables.reduce((n, t) => n + t.rows, 0);
+    }
+
+    // What gold now reflects: an object counts once every gold day it can change was computed.
+    const computed = new Set(days);
+    const absorbed: Record<string, ObjectVersion> = {};
+    let staleFrom = Number.POSITIVE_INFINITY;
+    const absorbs = (date: string) => goldDaysOfBronzeDate(date).every((d) => computed.has(d));
+    for (const o of bronze) {
+      const version = { size: o.size, lastModified: o.lastModified };
+      if (sameVersion(before[o.key], o) || absorbs(o.date)) absorbed[o.key] = version;
+      else {
+        const old = before[o.key];
+        if (old) absorbed[o.key] = old;
+        staleFrom = Math.min(staleFrom, staleStart(o));
+      }
+    }
+    for (const [key, version] of Object.entries(before)) {
+      if (current.has(key)) continue;
+      const date = /\/date=(\d{4}-\d{2}-\d{2})\//.exec(key)?.[1];
+      if (date && !absorbs(date)) {
+        absorbed[key] = version;
+        staleFrom = Math.min(staleFrom, (dayIndex(date) - 1) * DAY_MS);
+      }
+    }
+    manifest.absorbed = absorbed;
+    const complete = bronzeCompleteHour(bronzeProgress, DATASETS);
+    const covered = complete === null ? null : Math.min(complete, staleFrom);
+    manifest.coveredUntil = covered === null ? null : new Date(covered).toISOString();
+
+    await lock.confirm();
+    manifest.status = 'complete';
+    manifest.finishedAt = new Date(now()).toISOString();
+    manifest.seconds = (now() - started) / 1000;
+    const key = await writeManifest(store, manifest);
+    await pointLatestAt(store, manifest, key);
+    log(
+      `batch ${runId}: ${manifest.rows} gold rows, ${errors.length} bronze objects skipped, covered until ${manifest.coveredUntil ?? 'nothing yet'} (${manifest.seconds.toFixed(2)} s)`,
+    );
+    return manifest;
+  } catch (error) {
+    manifest.failure = (error as Error).message;
+    manifest.finishedAt = new Date(now()).toISOString();
+    manifest.seconds = (now() - started) / 1000;
+    await writeManifest(store, manifest).catch(() => undefined);
+    throw error;
+  } finally {
+    clearInterval(renewal);
+    await engine?.close().catch(() => undefined);
+    if (workDir) await rm(workDir, { recursive: true, force: true });
+    await lock.release().catch(() => undefined);
+  }
+}
+
+/** The earliest gold hour an unabsorbed object can change: the start of the day before its date. */
+const staleStart = (o: BronzeObjectInfo) => (dayIndex(o.date) - 1) * DAY_MS;
+
+function describeDays(days: readonly string[]): string {
+  if (days.length <= 4) return days.join(', ');
+  return `${days[0]} .. ${days.at(-1)} (${days.length} days)`;
+}
