@@ -80,6 +80,12 @@ export const TweetBySymbolRowSchema = Type.Object({
   price_tick_at: Column.optional(
     Column.timestamp({ description: 'trade_timestamp of the tick behind price_at_tweet' }),
   ),
+  late: Column.optional(
+    Column.boolean({
+      description:
+        'true when the tweet arrived below the watermark: it is in no minute window and has no price',
+    }),
+  ),
 });
 export type TweetBySymbolRow = Static<typeof TweetBySymbolRowSchema>;
 

@@ -275,7 +275,7 @@ export class SymbolStage implements Stage {
     const writes: Promise<unknown>[] = [];
     for (const [p, entry] of this.tasks) {
       const out = entry.task.drain(now);
-      for (const row of out.tweets) if (row.price_at_tweet !== undefined) prices.push(priceColumns(row));
+      for (const row of out.tweets) prices.push(priceColumns(row));
       ticks.push(...out.ticks);
       minutes.push(...out.minutes);
       if (out.late > 0) metrics.late.inc({ kind: 'mention' }, out.late);
@@ -393,5 +393,6 @@ function priceColumns(row: TweetBySymbolRow): Partial<TweetBySymbolRow> {
     id: row.id,
     price_at_tweet: row.price_at_tweet,
     price_tick_at: row.price_tick_at,
+    late: row.late,
   };
 }

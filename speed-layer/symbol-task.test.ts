@@ -722,3 +722,29 @@ describe('SymbolTask: bounded state', () => {
     expect(maxByHour[2]?.bufferedTicks).toBeLessThanOrEqual(5 * 260);
   });
 });
+
+describe('SymbolTask: lateness a replay decides the same way', () => {
+  // The same two logs (mentions; ticks) read in two interleavings, as a replay after a crash may:
+  // every mention is late or not alike, because only the tweets' own watermark decides.
+  it('judges a mention against the tweets watermark, whatever the ticks read before it', () => {
+    const mentions = [at(0), at(3), at(1), at(2, 30_000), at(6), at(3, 59_000)];
+    const ticks = [tick(at(0), 100), tick(at(9), 101), tick(at(10), 102)];
+    const lateFlags = (ticksFirst: boolean) => {
+      const up = new Upstream();
+      const t = new SymbolTask(options());
+      if (ticksFirst) for (const k of ticks) t.onTick(k, 0);
+      for (const createdAt of mentions) t.onMention(up.mention(createdAt), 0);
+      if (!ticksFirst) for (const k of ticks) t.onTick(k, 0);
+      return t
+        .drain(0)
+        .tweets.filter((r) => r.late !== undefined)
+        .map((r) => `${r.created_at}:${r.late}`)
+        .sort();
+    };
+    const ticksFirst = lateFlags(true);
+    expect(ticksFirst).toEqual(lateFlags(false));
+    // at(1) came after at(3) had moved the tweets watermark to at(1): on time; at(6) then moves it
+    // to at(4), so at(3, 59 s) is late.
+    expect(ticksFirst.filter((f) => f.endsWith(':true'))).toEqual([`${at(3, 59_000)}:true`]);
+  });
+});

@@ -20,7 +20,7 @@
  */
 import type { SentimentMinuteRow, TickRow, TweetBySymbolRow } from '../schemas/rows.js';
 import { sentimentLabel } from '../schemas/rows.js';
-import { DAY_MS, utcDay } from '../schemas/time.js';
+import { DAY_MS, MINUTE_MS, utcDay, windowStart } from '../schemas/time.js';
 import {
   AsOfJoin,
   type AsOfJoinState,
@@ -93,8 +93,10 @@ export interface SymbolTaskState {
   out: Omit<Drained, 'watermark'>;
 }
 
-export const tweetInput = (partition: number): string => `tweets/${partition}`;
-export const tickInput = (partition: number): string => `stock-prices/${partition}`;
+const TWEET_INPUT_PREFIX = 'tweets/';
+const TICK_INPUT_PREFIX = 'stock-prices/';
+export const tweetInput = (partition: number): string => `${TWEET_INPUT_PREFIX}${partition}`;
+export const tickInput = (partition: number): string => `${TICK_INPUT_PREFIX}${partition}`;
 
 interface SourceProgress {
   offset: number;
@@ -133,11 +135,18 @@ export class SymbolTask {
     }
     const watermark = this.watermarks.current(now);
     const row = this.tweetRow(m);
-    if (m.createdAt < watermark) {
+    // Late against the tweets' own watermark (a function of the internal log alone, so a replay
+    // decides the same), or for a window already final (possible only while every source is idle).
+    if (
+      m.createdAt < this.watermarks.currentOf(TWEET_INPUT_PREFIX, now) ||
+      windowStart(m.createdAt, MINUTE_MS) + MINUTE_MS <= watermark
+    ) {
       this.out.late++;
+      row.late = true;
       this.out.tweets.push(row);
       return;
     }
+    row.late = false;
     this.windows.addTweet(m.symbol, m.createdAt, row.compound);
     if (this.join.find(m.symbol, m.createdAt)) {
       row.price_at_tweet = this.join.foundPrice;
@@ -175,7 +184,10 @@ export class SymbolTask {
       return;
     }
     this.highestTickOffset = t.offset;
-    if (t.tradeTimestamp < this.watermarks.current(now)) {
+    if (
+      t.tradeTimestamp < this.watermarks.currentOf(TICK_INPUT_PREFIX, now) ||
+      windowStart(t.tradeTimestamp, MINUTE_MS) + MINUTE_MS <= this.watermarks.current(now)
+    ) {
       this.out.lateTicks++;
       return;
     }
@@ -338,7 +350,7 @@ function watermarkOptions(opts: SymbolTaskOptions): WatermarksOptions {
     idleTimeoutMs: opts.idleTimeoutMs,
     inputs: [...opts.tweetSources.map(tweetInput), tickInput(opts.tickPartition)],
     // Stage 1 says when a tweets partition has no data; only the task's own tick input is timed.
-    markerInputPrefixes: ['tweets/'],
+    markerInputPrefixes: [TWEET_INPUT_PREFIX],
   };
 }
 

@@ -45,6 +45,7 @@ export interface WatermarksState {
   clockStart: number | null;
   lastNow: number | null;
   watermark: number | null;
+  sides?: [prefix: string, watermark: number][];
 }
 
 export class Watermarks {
@@ -57,6 +58,9 @@ export class Watermarks {
   /** Per input: null when idleness is timed here; else whether upstream declared it idle. */
   private readonly marked: (boolean | null)[] = [];
   private readonly markerPrefixes: readonly string[];
+  /** Per input-name prefix: its side's watermark (see currentOf) and the slots it covers. */
+  private readonly sides = new Map<string, number>();
+  private readonly sideSlots = new Map<string, number[]>();
   /** First processing time seen: the idle clock of an input that never had data starts here. */
   private clockStart = Number.NaN;
   /** Latest processing time seen, for `inputs()` without a `now`. */
@@ -128,6 +132,42 @@ export class Watermarks {
     return this.watermark;
   }
 
+  /**
+   * The watermark of the inputs whose names start with `prefix` alone (e.g. every upstream tweets
+   * partition): the same rule — minimum over the non-idle ones, never decreasing. Lateness is
+   * judged against one side's watermark, so that it depends only on that side's log, not on how a
+   * replay interleaves it with the other side's (the task's watermark, over both, decides when a
+   * window is final; it is never above either side's while both are active).
+   */
+  currentOf(prefix: string, now: number): number {
+    this.tick(now);
+    let slots = this.sideSlots.get(prefix);
+    if (!slots || slots.length === 0 || slots.at(-1) !== this.lastSlotFor(prefix)) {
+      slots = this.names.flatMap((name, i) => (name.startsWith(prefix) ? [i] : []));
+      this.sideSlots.set(prefix, slots);
+    }
+    let min = Number.POSITIVE_INFINITY;
+    let active = false;
+    for (const i of slots) {
+      if (this.isIdle(i, now)) continue;
+      active = true;
+      const candidate = (this.maxEventTime[i] as number) - this.delayMs;
+      if (candidate < min) min = candidate;
+    }
+    const held = this.sides.get(prefix) ?? Number.NEGATIVE_INFINITY;
+    if (active && min > held) {
+      this.sides.set(prefix, min);
+      return min;
+    }
+    return held;
+  }
+
+  private lastSlotFor(prefix: string): number | undefined {
+    for (let i = this.names.length - 1; i >= 0; i--)
+      if ((this.names[i] as string).startsWith(prefix)) return i;
+    return undefined;
+  }
+
   /** One input's own watermark (max event time − delay), idle or not; -Infinity before its first data. */
   inputWatermark(input: string): number {
     return this.inputWatermarkAt(this.indexOf(input));
@@ -173,6 +213,7 @@ export class Watermarks {
       clockStart: finite(this.clockStart),
       lastNow: finite(this.lastNow),
       watermark: finite(this.watermark),
+      sides: [...this.sides].filter(([, v]) => Number.isFinite(v)),
     };
   }
 
@@ -187,6 +228,7 @@ export class Watermarks {
     w.clockStart = state.clockStart ?? Number.NaN;
     w.lastNow = state.lastNow ?? Number.NaN;
     w.watermark = state.watermark ?? Number.NEGATIVE_INFINITY;
+    for (const [prefix, value] of state.sides ?? []) w.sides.set(prefix, value);
     return w;
   }
 }
