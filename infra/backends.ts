@@ -118,7 +118,8 @@ async function openViewStore(
   return [store, 'cassandra'];
 }
 
-async function openObjectStore(
+/** The lake alone (for the batch layer, which needs no event log or view store). */
+export async function openObjectStore(
   config: Config,
   logger: Logger,
   options: OpenBackendsOptions,

@@ -189,9 +189,6 @@ describe('infra/compose/docker-compose.yml', () => {
         command = sub as Command;
       }
       for (const flag of args.filter((a) => a.startsWith('-'))) {
-        // `batch --schedule` is the scheduler the demo needs; it is checked once the batch command
-        // has options at all (it is still a placeholder while the batch layer is being built).
-        if (command.name() === 'batch' && command.options.length === 0) continue;
         const known = command.options.some((o) => o.long === flag.split('=')[0] || o.short === flag);
         expect(known, `${name}: ${command.name()} has no option ${flag}`).toBe(true);
       }
