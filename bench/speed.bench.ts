@@ -34,6 +34,8 @@ interface Pipeline {
   tickOffsets: number[];
   bronzeRows: number;
   minuteRows: number;
+  /** Wall ms per part of the work: where the time goes. */
+  ms: { ingest: number; bronze: number; shuffle: number; symbols: number };
 }
 
 function pipeline(): Pipeline {
@@ -65,6 +67,7 @@ function pipeline(): Pipeline {
     tickOffsets: sources.map(() => 0),
     bronzeRows: 0,
     minuteRows: 0,
+    ms: { ingest: 0, bronze: 0, shuffle: 0, symbols: 0 },
   };
 }
 
@@ -111,8 +114,12 @@ function symbolPartition(symbol: string): number {
   return p;
 }
 
-/** The producer's request buffer, reused: an internal record is written into it and read back. */
-const internalWire = Buffer.allocUnsafe(64 * 1024);
+function encodeBronze(p: Pipeline, rows: BronzeTweetRow[]): void {
+  const start = performance.now();
+  encodeParquet(BronzeTweetRowSchema, rows);
+  p.ms.bronze += performance.now() - start;
+  p.bronzeRows += rows.length;
+}
 
 function nextTickOffset(p: Pipeline, partition: number): number {
   const offset = p.tickOffsets[partition] as number;
@@ -127,6 +134,8 @@ function runBatch(
   ticks: { key: string; value: string }[],
   now: number,
 ): void {
+  const start = performance.now();
+  const bronzeBefore = p.ms.bronze;
   for (let i = 0; i < tweets.ends.length; i++) {
     const partition = tweets.partitions[i] as number;
     const offset = p.offsets[partition] as number;
@@ -144,20 +153,17 @@ function runBatch(
     const row = ingest.process(message, now);
     const batcher = p.batchers[partition] as BronzeBatcher<BronzeTweetRow>;
     const closed = row ? batcher.add(row, now) : batcher.skip(offset, now);
-    for (const object of closed) {
-      encodeParquet(BronzeTweetRowSchema, object.rows);
-      p.bronzeRows += object.rows.length;
-    }
+    for (const object of closed) encodeBronze(p, object.rows);
   }
+  const ingested = performance.now();
+  p.ms.ingest += ingested - start - (p.ms.bronze - bronzeBefore);
   for (const ingest of p.ingests) {
     ingest.flushMarkers(now);
     const out = ingest.drain();
     for (const { symbol, record } of out.internal) {
-      const length = internalWire.write(encodeInternalRecord(record));
-      const decoded = decodeInternalRecord(internalWire.subarray(0, length));
+      const decoded = decodeInternalRecord(encodeInternalRecord(record));
       if (!decoded) throw new Error('internal record did not round-trip');
-      const targets =
-        symbol === undefined ? p.tasks : [p.tasks[symbolPartition(symbol)] as SymbolTask];
+      const targets = symbol === undefined ? p.tasks : [p.tasks[symbolPartition(symbol)] as SymbolTask];
       for (const task of targets) {
         if (decoded.kind === 'mention')
           task.onMention({ ...decoded, text: '', userId: '', pos: 0, neu: 0, neg: 0 }, now);
@@ -166,6 +172,8 @@ function runBatch(
       }
     }
   }
+  const shuffled = performance.now();
+  p.ms.shuffle += shuffled - ingested;
   for (const t of ticks) {
     const partition = partitionForKey(t.key, PARTITIONS);
     const decoded = decodePriceTick(t.value);
@@ -186,6 +194,7 @@ function runBatch(
     );
   }
   for (const task of p.tasks) p.minuteRows += task.drain(now).minutes.length;
+  p.ms.symbols += performance.now() - shuffled;
 }
 
 function feed(tweetsPerSecond: number, seconds: number) {
@@ -231,10 +240,7 @@ for (const run of ['warm-up', 'measured'] as const) {
     runBatch(p, batch, allTicks.slice(i * ticksPerBatch, (i + 1) * ticksPerBatch), i * 50);
   });
   for (const [partition, batcher] of p.batchers.entries()) {
-    for (const object of batcher.flush()) {
-      encodeParquet(BronzeTweetRowSchema, object.rows);
-      p.bronzeRows += object.rows.length;
-    }
+    for (const object of batcher.flush()) encodeBronze(p, object.rows);
     void partition;
   }
   const seconds = (performance.now() - start) / 1000;
@@ -256,6 +262,10 @@ for (const run of ['warm-up', 'measured'] as const) {
     ]);
     process.stdout.write(
       `  CPU ${(((cpu.user + cpu.system) / count) * 1000).toFixed(0)} ns/tweet (user ${(cpu.user / 1e6).toFixed(2)} s, system ${(cpu.system / 1e6).toFixed(2)} s, wall ${seconds.toFixed(2)} s; GC threads count as CPU)\n`,
+    );
+    const part = (ms: number) => `${((ms * 1e6) / count).toFixed(0)} ns`;
+    process.stdout.write(
+      `  wall per tweet: stage 1 (decode, score, dedup, rows, bronze batching) ${part(p.ms.ingest)}, bronze Parquet ${part(p.ms.bronze)}, re-key (encode + decode internal records, onMention) ${part(p.ms.shuffle)}, ticks + drain ${part(p.ms.symbols)}; GC falls where it strikes\n`,
     );
     process.stdout.write(
       `  (${count} tweets, ${tickCount} ticks, ${p.bronzeRows} bronze rows, ${p.minuteRows} minute-row emissions; checksum ${sink.toFixed(2)})\n`,
