@@ -164,17 +164,25 @@ describe('gold tables from a known bronze', () => {
   });
 
   it('trend_analysis: moving_avg_10 over the tweet and the nine before it by (event time, id), looking back to the previous day', async () => {
+    // At b05's very time, read after it: the id ("a-tie" < "b05") puts it first.
+    await putTweets(store, D2, [tweet('a-tie', `${D2}T14:05:00Z`, 0.9, ['BBB'])], 90);
     await run();
     const rows = await gold('trend_analysis', D2);
-    const bbb = rows.filter((r) => r.symbol === 'BBB');
-    // t5 (11:30, 0.2) comes first, then b00..b11.
-    const series = [0.2, ...bbbCompounds];
+    const bbb = rows
+      .filter((r) => r.symbol === 'BBB')
+      .sort(
+        (a, b) =>
+          String(a.created_at).localeCompare(String(b.created_at)) ||
+          String(a.id).localeCompare(String(b.id)),
+      );
+    // t5 (11:30, 0.2) comes first, then b00..b04, a-tie, b05..b11.
+    const series = [0.2, ...bbbCompounds.slice(0, 5), 0.9, ...bbbCompounds.slice(5)];
     bbb.forEach((r, i) => {
       const window = series.slice(Math.max(0, i - 9), i + 1);
       expect(r.moving_avg_10).toBeCloseTo(mean(window), 12);
       expect(r.window_tweets).toBe(window.length);
     });
-    expect(bbb).toHaveLength(13);
+    expect(bbb).toHaveLength(14);
     // AAA's first tweet of D2 averages with D1's two (0.3 at 22:10, 1.0 at 23:55).
     const first = rows.find((r) => r.id === 't1');
     expect(first).toMatchObject({ window_tweets: 3 });
@@ -288,6 +296,16 @@ describe('runs', () => {
     const old = await goldFiles();
     const pointer = await store.get(GOLD_LATEST_RUN_KEY);
     await putTweets(store, D2, [tweet('t9', `${D2}T10:50:00Z`, -1, ['AAA'])], 200);
+    // Killed once every partition is built but before the first is put: gold is byte for byte the old.
+    await expect(
+      run({
+        beforePublish: () => {
+          throw new Error('killed before publishing');
+        },
+      }),
+    ).rejects.toThrow('killed');
+    const untouched = await goldFiles();
+    for (const [key, bytes] of old) expect(untouched.get(key)?.equals(bytes), key).toBe(true);
     await expect(
       run({
         beforePublish: (_key, i) => {
