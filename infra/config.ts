@@ -77,6 +77,17 @@ const oneOf =
   (raw) =>
     (values as readonly string[]).includes(raw) ? (raw as T) : undefined;
 
+/** The speed layer's fault-injection points (speed-layer/crash-points.ts), for SPEED_CRASH_AT. */
+export const CRASH_POINTS = ['after-sinks', 'after-bronze-put', 'after-checkpoint', 'in-rebalance'] as const;
+export type CrashPoint = (typeof CRASH_POINTS)[number];
+
+function parseCrashPoint(raw: string): { point: CrashPoint; at: number } | undefined {
+  const m = /^([a-z-]+):(\d+)$/.exec(raw.trim());
+  if (!m || !(CRASH_POINTS as readonly string[]).includes(m[1] as string)) return undefined;
+  const at = Number(m[2]);
+  return at >= 1 ? { point: m[1] as CrashPoint, at } : undefined;
+}
+
 export const VARIABLES = {
   kafkaBrokers: variable({
     name: 'KAFKA_BROKERS',
@@ -272,6 +283,13 @@ export const VARIABLES = {
     default: '5m',
     parse: duration(1000),
   }),
+  speedCrashAt: variable({
+    name: 'SPEED_CRASH_AT',
+    description:
+      'for crash tests only: the speed layer kills itself (SIGKILL) the Nth time it reaches the point (after-sinks, after-bronze-put, after-checkpoint, in-rebalance)',
+    form: 'point:N, e.g. after-sinks:3',
+    parse: (raw) => parseCrashPoint(raw),
+  }),
   batchCron: variable({
     name: 'BATCH_CRON',
     description: 'schedule of the batch layer',
@@ -314,6 +332,7 @@ export interface Config {
   bronze: { maxRows: number; maxSpanMs: number; maxAgeMs: number };
   cassandraWritesInFlight: number;
   backendDownDeadlineMs: number;
+  speedCrashAt: { point: CrashPoint; at: number } | undefined;
   batchCron: string;
   logLevel: LogLevel;
 }
@@ -451,6 +470,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, now: number = D
     },
     cassandraWritesInFlight: c.cassandraWritesInFlight as number,
     backendDownDeadlineMs: c.backendDownDeadline as number,
+    speedCrashAt: c.speedCrashAt,
     batchCron: c.batchCron as string,
     logLevel: c.logLevel as LogLevel,
   };

@@ -17,6 +17,7 @@ import type { Logger } from '../infra/logger.js';
 import { deadLetterTopic } from '../schemas/events.js';
 import { mentionsTopic } from '../schemas/speed.js';
 import { Checkpoints } from './checkpoints.js';
+import { CrashPoints } from './crash-points.js';
 import { SpeedMetrics } from './metrics.js';
 import { vaderScorer } from './sentiment/vader.js';
 import { SerialSection, StageLoop } from './stage-loop.js';
@@ -82,6 +83,7 @@ export class SpeedLayer {
     ]);
     const deps = {
       eventLog,
+      crash: new CrashPoints(config.speedCrashAt),
       viewStore,
       objectStore,
       checkpoints: new Checkpoints(objectStore, settings.group),

@@ -30,6 +30,7 @@ import { decodeInternalRecord } from '../schemas/speed.js';
 import { BronzeBatcher, type ClosedBronzeObject } from './bronze-batcher.js';
 import { BronzeProgress } from './checkpoints.js';
 import { type DeadLetter, deadLetter, futureRejection } from './dead-letters.js';
+import type { PricedTweetRow } from './joins.js';
 import type { Stage } from './stage-loop.js';
 import { SymbolTask, type SymbolTaskState } from './symbol-task.js';
 import type { StageDeps } from './tweet-stage.js';
@@ -89,6 +90,7 @@ export class SymbolStage implements Stage {
   }
 
   async onAssigned(partitions: TopicPartition[]): Promise<void> {
+    this.deps.crash.reached('in-rebalance');
     const { checkpoints, objectStore, settings, logger } = this.deps;
     const now = Date.now();
     const numbers = [...new Set(partitions.map((p) => p.partition))].filter((p) => !this.tasks.has(p));
@@ -139,6 +141,7 @@ export class SymbolStage implements Stage {
   }
 
   async onRevoked(partitions: TopicPartition[]): Promise<void> {
+    this.deps.crash.reached('in-rebalance');
     const numbers = [...new Set(partitions.map((p) => p.partition))].filter((p) => this.tasks.has(p));
     const now = Date.now();
     for (const p of numbers) {
@@ -222,24 +225,8 @@ export class SymbolStage implements Stage {
     }
     switch (record.kind) {
       case 'mention':
-        entry.task.onMention(
-          {
-            id: record.id,
-            symbol: record.symbol,
-            createdAt: record.createdAt,
-            // Stage 1 writes the tweet's own columns; stage 2 adds only the price (see priceColumns).
-            text: '',
-            userId: '',
-            compound: record.compound,
-            pos: 0,
-            neu: 0,
-            neg: 0,
-            sourcePartition: record.sourcePartition,
-            sourceOffset: record.sourceOffset,
-            sourceMaxEventTime: record.sourceMaxEventTime,
-          },
-          now,
-        );
+        // Stage 1 writes the tweet's own columns; stage 2 adds only the price (see priceColumns).
+        entry.task.onMention(record, now);
         break;
       case 'progress':
         entry.task.onUpstreamWatermark(record.sourcePartition, record.maxEventTime, now);
@@ -318,6 +305,7 @@ export class SymbolStage implements Stage {
     const results = await Promise.allSettled(writes);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
+    if (writes.length > 0) this.deps.crash.reached('after-sinks');
     if (minutes.length > 0) for (const listener of this.listeners) listener(minutes);
   }
 
@@ -331,6 +319,7 @@ export class SymbolStage implements Stage {
       await this.deps.metrics.timed('bronze', () =>
         entry.progress.putObject(object.key, object.lastOffset, body, now),
       );
+      this.deps.crash.reached('after-bronze-put');
     }
   }
 
@@ -346,6 +335,7 @@ export class SymbolStage implements Stage {
       internalOffset,
       tickOffset,
     } satisfies SymbolCheckpoint);
+    this.deps.crash.reached('after-checkpoint');
     await entry.progress.record(entry.task.watermark(now), now);
     const offsets = [];
     if (entry.internalNext !== undefined)
@@ -385,7 +375,7 @@ export class SymbolStage implements Stage {
 }
 
 /** The columns of a tweet row that stage 2 owns: its key and the as-of price. */
-function priceColumns(row: TweetBySymbolRow): Partial<TweetBySymbolRow> {
+function priceColumns(row: PricedTweetRow): Partial<TweetBySymbolRow> {
   return {
     symbol: row.symbol,
     day: row.day,

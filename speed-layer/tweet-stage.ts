@@ -28,6 +28,7 @@ import { type BronzeTweetRow, BronzeTweetRowSchema, type TweetBySymbolRow } from
 import { encodeInternalRecord } from '../schemas/speed.js';
 import { BronzeBatcher, type ClosedBronzeObject } from './bronze-batcher.js';
 import { BronzeProgress, type Checkpoints, timeOrNone } from './checkpoints.js';
+import type { CrashPoints } from './crash-points.js';
 import type { DeadLetter } from './dead-letters.js';
 import type { SpeedMetrics } from './metrics.js';
 import type { VaderScorer } from './sentiment/vader.js';
@@ -61,6 +62,7 @@ interface TweetTask {
 
 export interface StageDeps {
   eventLog: EventLog;
+  crash: CrashPoints;
   viewStore: ViewStore;
   objectStore: ObjectStore;
   checkpoints: Checkpoints;
@@ -99,6 +101,7 @@ export class TweetStage implements Stage {
   }
 
   async onAssigned(partitions: TopicPartition[]): Promise<void> {
+    this.deps.crash.reached('in-rebalance');
     const { checkpoints, objectStore, settings } = this.deps;
     const now = Date.now();
     await Promise.all(
@@ -152,6 +155,7 @@ export class TweetStage implements Stage {
   }
 
   async onRevoked(partitions: TopicPartition[]): Promise<void> {
+    this.deps.crash.reached('in-rebalance');
     const mine = partitions.filter(
       (tp) => tp.topic === this.deps.settings.topics.tweets && this.tasks.has(tp.partition),
     );
@@ -278,6 +282,7 @@ export class TweetStage implements Stage {
     const results = await Promise.allSettled(writes);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
+    if (writes.length > 0) this.deps.crash.reached('after-sinks');
   }
 
   /** A partition's objects go to the lake in offset order, each put done before the next begins. */
@@ -291,6 +296,7 @@ export class TweetStage implements Stage {
       await this.deps.metrics.timed('bronze', () =>
         task.progress.putObject(object.key, object.lastOffset, body, now),
       );
+      this.deps.crash.reached('after-bronze-put');
     }
   }
 
@@ -310,6 +316,7 @@ export class TweetStage implements Stage {
       offset: resume.offset,
       maxEventTime: resume.maxEventTime,
     } satisfies TweetCheckpoint as unknown as Record<string, unknown>);
+    this.deps.crash.reached('after-checkpoint');
     await task.progress.record(resume.maxEventTime - settings.delayMs, now);
     await this.consumer?.commit([
       { topic: this.deps.settings.topics.tweets, partition, offset: resume.offset },

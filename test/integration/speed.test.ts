@@ -8,242 +8,26 @@
  *
  * Every run uses its own topic prefix, keyspace and bucket, so runs never see each other's data.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { tableFromIPC } from 'apache-arrow';
-import { readParquet } from 'parquet-wasm';
-import pino from 'pino';
+import type { ChildProcess } from 'node:child_process';
+import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Backends, openBackends } from '../../infra/backends.js';
-import { loadConfig } from '../../infra/config.js';
-import { sleep } from '../../infra/retry.js';
-import { PriceWalk } from '../../producers/price-walk.js';
-import { tickJson, tweetJson } from '../../producers/synthetic-source.js';
-import { TweetGenerator } from '../../producers/tweet-generator.js';
-import { TABLES } from '../../schemas/cassandra.js';
-import { parseBronzeObjectKey } from '../../schemas/lake.js';
-import type { SentimentMinuteRow } from '../../schemas/rows.js';
-import { MINUTE_MS, utcDay } from '../../schemas/time.js';
-import { extractCashtags } from '../../speed-layer/cashtags.js';
-
-const run = promisify(execFile);
-const root = join(import.meta.dirname, '..', '..');
-const cli = join(root, 'bin', 'sentiment.js');
-const TWEETS = 20_000;
-const TICKS = 5_000;
-const START = Date.UTC(2025, 0, 6, 14, 30);
-
-interface Fixture {
-  dir: string;
-  tweetsFile: string;
-  ticksFile: string;
-  pairs: number;
-  /** (tweet id, symbol) pairs per symbol */
-  pairsBySymbol: Map<string, number>;
-  symbols: string[];
-  days: string[];
-  lastEventTime: number;
-  bronzeTweets: number;
-  bronzeTicks: number;
-}
-
-/** Seeded tweets at 100/s and ticks at 25/s over the same 200 s, then events ten minutes on. */
-async function writeFixture(lateRatio: number): Promise<Fixture> {
-  const dir = await mkdtemp(join(tmpdir(), 'it-speed-'));
-  const tweets = new TweetGenerator({
-    seed: 'it-speed',
-    timeline: { clock: 'virtual', startMs: START, ratePerSecond: 100, jitterMs: 2000, lateRatio },
-  });
-  const walk = new PriceWalk({
-    seed: 'it-speed',
-    timeline: { clock: 'virtual', startMs: START, ratePerSecond: 25, jitterMs: 0, lateRatio: 0 },
-  });
-  const tweetLines: string[] = [];
-  const pairsBySymbol = new Map<string, number>();
-  let pairs = 0;
-  let last = START;
-  const days = new Set<string>();
-  for (let i = 0; i < TWEETS; i++) {
-    const t = tweets.next();
-    tweetLines.push(tweetJson(t));
-    for (const s of extractCashtags(t.text)) {
-      pairsBySymbol.set(s, (pairsBySymbol.get(s) ?? 0) + 1);
-      pairs++;
-    }
-    last = Math.max(last, t.created_at);
-    days.add(utcDay(t.created_at));
-  }
-  const tickLines: string[] = [];
-  const symbols = new Set<string>();
-  for (let i = 0; i < TICKS; i++) {
-    const k = walk.next();
-    tickLines.push(tickJson(k));
-    symbols.add(k.symbol);
-    last = Math.max(last, k.trade_timestamp);
-  }
-  // Closing events: they move every partition's event time past the last window, so every
-  // window becomes final. Tweets without cashtags add bronze rows and nothing else.
-  const closeAt = last + 10 * MINUTE_MS;
-  for (let i = 0; i < 30; i++)
-    tweetLines.push(
-      tweetJson({
-        id: String(9_000_000_000 + i),
-        created_at: closeAt,
-        text: 'end of the run',
-        user_id: 'closing',
-      }),
-    );
-  for (const symbol of symbols)
-    tickLines.push(
-      tickJson({
-        symbol,
-        trade_timestamp: closeAt,
-        open_price: 1,
-        high_price: 1,
-        low_price: 1,
-        close_price: 1,
-        volume: 1,
-      }),
-    );
-  days.add(utcDay(closeAt));
-  const tweetsFile = join(dir, 'tweets.jsonl');
-  const ticksFile = join(dir, 'ticks.jsonl');
-  await writeFile(tweetsFile, `${tweetLines.join('\n')}\n`);
-  await writeFile(ticksFile, `${tickLines.join('\n')}\n`);
-  return {
-    dir,
-    tweetsFile,
-    ticksFile,
-    pairs,
-    pairsBySymbol,
-    symbols: [...symbols].sort(),
-    days: [...days].sort(),
-    lastEventTime: last,
-    bronzeTweets: tweetLines.length,
-    bronzeTicks: tickLines.length,
-  };
-}
-
-/** The environment of one isolated deployment on the shared servers. */
-function deployment(name: string): NodeJS.ProcessEnv {
-  const id = `${name}${randomUUID().slice(0, 6)}`;
-  return {
-    ...process.env,
-    KAFKA_TOPIC_PREFIX: `it-speed-${id}.`,
-    KAFKA_GROUP_ID: `it-speed-${id}`,
-    CASSANDRA_KEYSPACE: `it_speed_${id.replaceAll('-', '_')}`,
-    S3_BUCKET: `it-speed-${id}`,
-    BRONZE_MAX_AGE: '3s',
-    SPEED_IDLE_TIMEOUT: '5s',
-    LOG_LEVEL: 'warn',
-  };
-}
-
-async function replay(env: NodeJS.ProcessEnv, file: string, topic: string): Promise<void> {
-  await run(process.execPath, [cli, 'produce', 'replay', '--file', file, '--topic', topic], {
-    env,
-    cwd: root,
-  });
-}
-
-function startSpeed(env: NodeJS.ProcessEnv, metricsPort: number): ChildProcess {
-  const child = spawn(process.execPath, [cli, 'speed'], {
-    env: { ...env, METRICS_PORT: String(metricsPort) },
-    cwd: root,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    const text = chunk.toString();
-    if (/"level":(50|60)/.test(text)) process.stderr.write(`speed ${child.pid}: ${text}`);
-  });
-  return child;
-}
-
-async function stopSpeed(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null) return child.exitCode;
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  child.kill('SIGTERM');
-  return exited;
-}
-
-/** The sum of a metric's samples whose labels contain `labels`, from a /metrics endpoint. */
-async function metric(port: number, name: string, labels: string): Promise<number> {
-  const body = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  return body
-    .split('\n')
-    .filter((l) => l.startsWith(`${name}{`) && l.includes(labels))
-    .reduce((n, l) => n + Number(l.split(' ').at(-1)), 0);
-}
-
-async function openReader(env: NodeJS.ProcessEnv): Promise<Backends> {
-  return openBackends(loadConfig(env), pino({ level: 'silent' }));
-}
-
-async function countBronze(b: Backends, dataset: string): Promise<{ rows: number; distinctOffsets: number }> {
-  let rows = 0;
-  const offsets = new Set<string>();
-  for await (const o of b.objectStore.list(`bronze/${dataset}/`)) {
-    if (!parseBronzeObjectKey(o.key)) continue;
-    const bytes = (await b.objectStore.get(o.key)) as Uint8Array;
-    const table = tableFromIPC(readParquet(bytes).intoIPCStream());
-    rows += table.numRows;
-    const partitions = table.getChild('source_partition')?.toArray() as Int32Array;
-    const positions = table.getChild('source_offset')?.toArray() as BigInt64Array;
-    for (let i = 0; i < table.numRows; i++) offsets.add(`${partitions[i]}/${positions[i]}`);
-  }
-  return { rows, distinctOffsets: offsets.size };
-}
-
-async function finalMinutes(b: Backends, f: Fixture): Promise<SentimentMinuteRow[]> {
-  const rows: SentimentMinuteRow[] = [];
-  for (const symbol of f.symbols)
-    for (const day of f.days)
-      rows.push(
-        ...(
-          await b.viewStore.query<SentimentMinuteRow>(TABLES.sentimentByMinute.name, {
-            partition: { symbol, day },
-          })
-        ).filter((r) => r.final && r.minute <= f.lastEventTime),
-      );
-  return rows.sort((a, b) => a.symbol.localeCompare(b.symbol) || a.minute - b.minute);
-}
-
-async function tweetRowsBySymbol(b: Backends, f: Fixture): Promise<Map<string, number>> {
-  const counts = new Map<string, number>();
-  for (const symbol of f.symbols)
-    for (const day of f.days) {
-      const rows = await b.viewStore.query(TABLES.tweetsBySymbol.name, { partition: { symbol, day } });
-      if (rows.length > 0) counts.set(symbol, (counts.get(symbol) ?? 0) + rows.length);
-    }
-  return counts;
-}
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(1000);
-  }
-}
-
-const sum = (rows: SentimentMinuteRow[]) => rows.reduce((n, r) => n + r.tweet_count, 0);
-/** What a minute row says, without processing-time columns. */
-const minuteKey = (r: SentimentMinuteRow) =>
-  JSON.stringify([
-    r.symbol,
-    r.minute,
-    r.tweet_count,
-    r.positive_count,
-    r.negative_count,
-    r.compound_sum.toFixed(6),
-    r.tick_count,
-    r.close_price,
-    r.tweet_count_5m,
-  ]);
+import type { Backends } from '../../infra/backends.js';
+import {
+  countBronze,
+  deployment,
+  type Fixture,
+  finalMinutes,
+  metric,
+  minuteKey,
+  openReader,
+  replayFixture,
+  startSpeed,
+  stopSpeed,
+  sum,
+  tweetRowsBySymbol,
+  until,
+  writeFixture,
+} from './speed-harness.js';
 
 describe('sentiment speed on real Kafka, Cassandra and MinIO', () => {
   let withLate: Fixture;
@@ -269,7 +53,7 @@ describe('sentiment speed on real Kafka, Cassandra and MinIO', () => {
     const port = 19_400 + Math.floor(Math.random() * 500);
     const speed = startSpeed(env, port);
     children.push(speed);
-    await Promise.all([replay(env, f.tweetsFile, 'tweets'), replay(env, f.ticksFile, 'stock-prices')]);
+    await replayFixture(env, f);
 
     let late = 0;
     await until(
@@ -324,12 +108,7 @@ describe('sentiment speed on real Kafka, Cassandra and MinIO', () => {
     const a = startSpeed(pair, base + 1);
     const b = startSpeed(pair, base + 2);
     children.push(one, a, b);
-    await Promise.all([
-      replay(single, f.tweetsFile, 'tweets'),
-      replay(single, f.ticksFile, 'stock-prices'),
-      replay(pair, f.tweetsFile, 'tweets'),
-      replay(pair, f.ticksFile, 'stock-prices'),
-    ]);
+    await Promise.all([replayFixture(single, f), replayFixture(pair, f)]);
     for (const [name, reader] of [
       ['one instance', singleReader],
       ['two instances', pairReader],
