@@ -159,9 +159,12 @@ export async function runBatch(options: BatchRunOptions): Promise<RunManifest> {
           .filter((o) => o.dataset === source.dataset && sync.paths.has(o.key))
           .map((o) => ({ key: o.key, path: sync.paths.get(o.key) as string }));
         progress(`loading ${source.name} (${files.length} objects)`);
+        const t0 = now();
         const loaded = await engine.loadSource(source, files);
         errors.push(...loaded.errors);
-        log(`  ${source.name}: ${loaded.rows} rows from ${files.length - loaded.errors.length} objects`);
+        log(
+          `  ${source.name}: ${loaded.rows} rows from ${files.length - loaded.errors.length} objects (${((now() - t0) / 1000).toFixed(2)} s)`,
+        );
       }
       for (const e of errors) log(`  skipped ${e.key}: ${e.message}`);
 
@@ -171,7 +174,10 @@ export async function runBatch(options: BatchRunOptions): Promise<RunManifest> {
         const t0 = now();
         progress(`model ${i + 1}/${models.length} ${model.name}`);
         await engine.build(model);
-        if (model.materialized !== 'table') continue;
+        if (model.materialized !== 'table') {
+          log(`  ${model.name}: staged (${((now() - t0) / 1000).toFixed(2)} s)`);
+          continue;
+        }
         const written = await engine.writePartitions(model, days, workDir);
         partitions.push(...written);
         const rows = written.reduce((n, p) => n + p.rows, 0);

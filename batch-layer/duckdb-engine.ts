@@ -107,7 +107,9 @@ export class DuckDbEngine implements BatchEngine {
       if (call.name === 'ref' || call.name === 'source') return identifier(String(call.args[0]));
       return expandMacro(this.dialect, call);
     });
-    const kind = model.materialized === 'view' ? 'VIEW' : 'TABLE';
+    // Staging models are read by several others: DuckDB would inline a view into each (the tweet
+    // de-duplication ran once per reader), so they are kept as temporary tables instead.
+    const kind = model.materialized === 'view' ? 'TEMP TABLE' : 'TABLE';
     try {
       await this.connection.run(`CREATE OR REPLACE ${kind} ${identifier(model.name)} AS ${sql}`);
     } catch (error) {
