@@ -235,6 +235,21 @@ describe('gold tables from a known bronze', () => {
     expect(Math.abs(aaa?.corr_next_hour as number)).toBeCloseTo(1, 12);
   });
 
+  it('writes timestamps marked UTC, and the partition column only in the path', async () => {
+    await run();
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const instance = await DuckDBInstance.create(':memory:');
+    const connection = await instance.connect();
+    const path = store.locate(goldObjectKey('candles_1m', D2));
+    const schema = (
+      await connection.runAndReadAll(`SELECT name, logical_type FROM parquet_schema('${path}')`)
+    ).getRowObjectsJS();
+    connection.closeSync();
+    instance.closeSync();
+    expect(String(schema.find((c) => c.name === 'minute')?.logical_type)).toContain('isAdjustedToUTC=1');
+    expect(schema.some((c) => c.name === 'date')).toBe(false);
+  });
+
   it('records the horizon: the end of the last whole hour every bronze partition has passed', async () => {
     const manifest = await run();
     expect(manifest.coveredUntil).toBe(`${D2}T13:00:00.000Z`);

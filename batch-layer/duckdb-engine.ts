@@ -120,7 +120,11 @@ export class DuckDbEngine implements BatchEngine {
   async writePartitions(model: Model, days: readonly string[], outDir: string): Promise<LocalPartition[]> {
     const table = identifier(model.name);
     const described = await this.connection.runAndReadAll(`DESCRIBE ${table}`);
-    const allColumns = described.getRowObjectsJS().map((r) => String(r.column_name));
+    const columnTypes = described.getRowObjectsJS();
+    const allColumns = columnTypes.map((r) => String(r.column_name));
+    const naiveTimes = new Set(
+      columnTypes.filter((r) => r.column_type === 'TIMESTAMP').map((r) => String(r.column_name)),
+    );
     const written: LocalPartition[] = [];
     const targets: { day?: string; where: string; key: string }[] = model.partitionBy
       ? days.map((day) => ({
@@ -141,7 +145,12 @@ export class DuckDbEngine implements BatchEngine {
       if (model.dropEmptyColumns) columns = columns.filter((_, i) => Number(row[`c${i}`]) > 0);
       const path = join(outDir, ...target.key.split('/'));
       await mkdir(dirname(path), { recursive: true });
-      const list = columns.map(identifier).join(', ');
+      // The models compute in UTC wall time; the files say UTC (Parquet's isAdjustedToUTC), as bronze does.
+      const list = columns
+        .map((c) =>
+          naiveTimes.has(c) ? `CAST(${identifier(c)} AS TIMESTAMPTZ) AS ${identifier(c)}` : identifier(c),
+        )
+        .join(', ');
       await this.connection.run(
         `COPY (SELECT ${list} FROM ${table} ${target.where} ORDER BY ALL) TO ${literal(path)} (FORMAT parquet, COMPRESSION zstd)`,
       );
