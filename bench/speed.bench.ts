@@ -165,8 +165,7 @@ function runBatch(
       if (!decoded) throw new Error('internal record did not round-trip');
       const targets = symbol === undefined ? p.tasks : [p.tasks[symbolPartition(symbol)] as SymbolTask];
       for (const task of targets) {
-        if (decoded.kind === 'mention')
-          task.onMention({ ...decoded, text: '', userId: '', pos: 0, neu: 0, neg: 0 }, now);
+        if (decoded.kind === 'mention') task.onMention(decoded, now);
         else if (decoded.kind === 'progress')
           task.onUpstreamWatermark(decoded.sourcePartition, decoded.maxEventTime, now);
       }

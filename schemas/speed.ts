@@ -138,17 +138,24 @@ const utf8 = new TextDecoder();
 
 /** A string of UTF-8 bytes; what is not UTF-8 becomes U+FFFD, as the JSON form this replaced did. */
 function readText(bytes: Uint8Array, start: number, end: number): string {
-  // Short ASCII (ids, symbols) is built in JS: cheaper than a call into the runtime.
-  if (end - start <= 64) {
-    let text = '';
-    for (let i = start; i < end; i++) {
-      const c = bytes[i] as number;
-      if (c >= 0x80) return utf8.decode(bytes.subarray(start, end));
-      text += String.fromCharCode(c);
-    }
-    return text;
-  }
+  // One flat string: built a character at a time it would be a chain of cons strings, several
+  // times its size in memory, and stage 2 holds every pending mention's id.
   return utf8.decode(bytes.subarray(start, end));
+}
+
+/** Symbols are few: up to six bytes, keyed by their value, each decoded once. */
+const shortSymbols = new Map<number, string>();
+function readSymbol(bytes: Uint8Array, start: number, end: number): string {
+  const length = end - start;
+  if (length > 6) return readText(bytes, start, end);
+  let key = length;
+  for (let i = start; i < end; i++) key = key * 256 + (bytes[i] as number);
+  let symbol = shortSymbols.get(key);
+  if (symbol === undefined) {
+    symbol = readText(bytes, start, end);
+    if (shortSymbols.size < 65_536) shortSymbols.set(key, symbol);
+  }
+  return symbol;
 }
 
 /** Decodes an internal record; undefined for anything else (the runner dead-letters it). */
@@ -169,7 +176,7 @@ export function decodeInternalRecord(value: Uint8Array | string): InternalRecord
       if (!isInt(createdAt) || !Number.isFinite(compound) || !isInt(sp) || !isInt(so) || !isInt(smax))
         return undefined;
       const id = readText(value, MENTION_HEADER, MENTION_HEADER + idBytes);
-      const symbol = readText(value, MENTION_HEADER + idBytes, value.length);
+      const symbol = readSymbol(value, MENTION_HEADER + idBytes, value.length);
       return {
         kind: 'mention',
         id,

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { TweetBySymbolRow } from '../schemas/rows.js';
 import { MINUTE_MS } from '../schemas/time.js';
-import { AsOfJoin, addTickToCandle, type CandleTick, emptyCandle, minuteRow } from './joins.js';
+import {
+  AsOfJoin,
+  addTickToCandle,
+  type CandleTick,
+  emptyCandle,
+  minuteRow,
+  type PricedTweetRow,
+} from './joins.js';
 import { emptyTweetAggregate } from './windows.js';
 
 const T12 = Date.UTC(2025, 0, 6, 12, 0, 0);
@@ -144,7 +151,7 @@ describe('as-of join', () => {
     j.await(b);
     j.await(a);
     j.addTick('AAPL', T12 + 500, 2, 105);
-    const released: TweetBySymbolRow[] = [];
+    const released: PricedTweetRow[] = [];
     j.release(T12 + 1_000, (row) => released.push(row));
     expect(released).toEqual([]);
     expect(j.pendingCount()).toBe(1);
@@ -173,7 +180,7 @@ describe('as-of join', () => {
     const r = AsOfJoin.restore(JSON.parse(JSON.stringify(j.snapshot())), DELAY);
     for (const x of [j, r]) x.addTick('AAPL', T12 + 5, 2, 101);
     const out = (x: AsOfJoin) => {
-      const rows: TweetBySymbolRow[] = [];
+      const rows: PricedTweetRow[] = [];
       x.release(T12 + 11, (row) => rows.push(row));
       return rows;
     };

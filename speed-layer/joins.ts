@@ -13,6 +13,16 @@
  *   never joins, which releases mentions while that input is idle).
  */
 import type { SentimentMinuteRow, TweetBySymbolRow } from '../schemas/rows.js';
+
+/**
+ * The columns of a `tweets_by_symbol` row that stage 2 owns: the row's key and its as-of price.
+ * Stage 1 writes the tweet's own columns; carrying them here would only cost memory per pending row.
+ */
+export type PricedTweetRow = Pick<
+  TweetBySymbolRow,
+  'symbol' | 'day' | 'created_at' | 'id' | 'price_at_tweet' | 'price_tick_at' | 'late'
+>;
+
 import type { TweetAggregate } from './windows.js';
 
 /** A minute's OHLCV; the open/close tie-breakers make it independent of arrival order. */
@@ -123,20 +133,13 @@ export function minuteRow(
   return row;
 }
 
-/** A copy of a tweet row with the given as-of price, or none. */
-export function withPrice(row: TweetBySymbolRow, price?: number, at?: number): TweetBySymbolRow {
-  const copy: TweetBySymbolRow = {
+/** A copy of a tweet row's key with the given as-of price, or none. */
+export function withPrice(row: PricedTweetRow, price?: number, at?: number): PricedTweetRow {
+  const copy: PricedTweetRow = {
     symbol: row.symbol,
     day: row.day,
     created_at: row.created_at,
     id: row.id,
-    text: row.text,
-    user_id: row.user_id,
-    compound: row.compound,
-    pos: row.pos,
-    neu: row.neu,
-    neg: row.neg,
-    label: row.label,
   };
   if (price !== undefined && at !== undefined) {
     copy.price_at_tweet = price;
@@ -156,7 +159,7 @@ interface TickSeries {
 export interface AsOfJoinState {
   series: { symbol: string; ts: number[]; offset: number[]; close: number[] }[];
   /** rows waiting for their final price, ascending created_at, with the provisional price on them */
-  pending: TweetBySymbolRow[];
+  pending: PricedTweetRow[];
 }
 
 /**
@@ -164,7 +167,7 @@ export interface AsOfJoinState {
  * out of order and a sorted array would shift on every insert. Ties leave in arrival order.
  */
 class PendingRows {
-  private readonly rows: TweetBySymbolRow[] = [];
+  private readonly rows: PricedTweetRow[] = [];
   private readonly times: number[] = [];
   private readonly seqs: number[] = [];
   private nextSeq = 0;
@@ -177,7 +180,7 @@ class PendingRows {
     return this.times[0] as number;
   }
 
-  push(row: TweetBySymbolRow): void {
+  push(row: PricedTweetRow): void {
     const { rows, times, seqs } = this;
     const t = row.created_at;
     const seq = this.nextSeq++;
@@ -189,7 +192,7 @@ class PendingRows {
       const parent = (i - 1) >> 1;
       const pt = times[parent] as number;
       if (pt < t || (pt === t && (seqs[parent] as number) < seq)) break;
-      rows[i] = rows[parent] as TweetBySymbolRow;
+      rows[i] = rows[parent] as PricedTweetRow;
       times[i] = pt;
       seqs[i] = seqs[parent] as number;
       i = parent;
@@ -199,10 +202,10 @@ class PendingRows {
     seqs[i] = seq;
   }
 
-  pop(): TweetBySymbolRow {
+  pop(): PricedTweetRow {
     const { rows, times, seqs } = this;
-    const top = rows[0] as TweetBySymbolRow;
-    const last = rows.pop() as TweetBySymbolRow;
+    const top = rows[0] as PricedTweetRow;
+    const last = rows.pop() as PricedTweetRow;
     const lt = times.pop() as number;
     const ls = seqs.pop() as number;
     const n = rows.length;
@@ -224,7 +227,7 @@ class PendingRows {
         }
       }
       if (lt < ct || (lt === ct && ls < cs)) break;
-      rows[i] = rows[c] as TweetBySymbolRow;
+      rows[i] = rows[c] as PricedTweetRow;
       times[i] = ct;
       seqs[i] = cs;
       i = c;
@@ -236,7 +239,7 @@ class PendingRows {
   }
 
   /** The rows in the order they will leave. */
-  inOrder(): TweetBySymbolRow[] {
+  inOrder(): PricedTweetRow[] {
     const order = this.rows.map((row, i) => ({
       row,
       t: this.times[i] as number,
@@ -305,7 +308,7 @@ export class AsOfJoin {
   }
 
   /** The row with the as-of price from the ticks held now; the same object when the price is unchanged. */
-  priced(row: TweetBySymbolRow): TweetBySymbolRow {
+  priced(row: PricedTweetRow): PricedTweetRow {
     if (this.find(row.symbol, row.created_at)) {
       if (row.price_tick_at === this.foundAt && row.price_at_tweet === this.foundPrice) return row;
       return withPrice(row, this.foundPrice, this.foundAt);
@@ -314,7 +317,7 @@ export class AsOfJoin {
   }
 
   /** Holds a row (already emitted with its provisional price) until its final price is known. */
-  await(row: TweetBySymbolRow): void {
+  await(row: PricedTweetRow): void {
     this.pending.push(row);
   }
 
@@ -323,7 +326,7 @@ export class AsOfJoin {
    * watermark, whichever is further), in time order: `emit` gets a row again only when its price
    * changed.
    */
-  release(threshold: number, emit: (row: TweetBySymbolRow) => void): void {
+  release(threshold: number, emit: (row: PricedTweetRow) => void): void {
     while (this.pending.size() > 0 && this.pending.earliest() < threshold) {
       const row = this.pending.pop();
       const final = this.priced(row);

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { SentimentMinuteRow, TweetBySymbolRow } from '../schemas/rows.js';
+import type { SentimentMinuteRow } from '../schemas/rows.js';
 import { MINUTE_MS } from '../schemas/time.js';
+import type { PricedTweetRow } from './joins.js';
 import { type Drained, type Mention, SymbolTask, type SymbolTaskOptions, type Tick } from './symbol-task.js';
 
 const DELAY = 120_000;
@@ -32,12 +33,7 @@ class Upstream {
       id: `t${this.ids++}`,
       symbol: o.symbol ?? 'AAPL',
       createdAt,
-      text: 'text',
-      userId: 'u1',
       compound: o.compound ?? 0.5,
-      pos: 0.3,
-      neu: 0.7,
-      neg: 0,
       sourcePartition: source,
       sourceOffset: offset,
       sourceMaxEventTime: max,
@@ -170,7 +166,7 @@ describe('SymbolTask: windows', () => {
     const d = t.drain(1);
     expect(d.late).toBe(1);
     expect(d.lateTicks).toBe(1);
-    const lateRow = d.tweets.find((r) => r.id === late.id) as TweetBySymbolRow;
+    const lateRow = d.tweets.find((r) => r.id === late.id) as PricedTweetRow;
     expect(lateRow).toMatchObject({ created_at: at(2, 59_999), symbol: 'AAPL', day: '2025-01-06' });
     expect(lateRow).not.toHaveProperty('price_at_tweet');
     expect(row(d.minutes, 'AAPL', at(2))).toBeUndefined();

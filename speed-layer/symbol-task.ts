@@ -18,8 +18,7 @@
  * Pure: no I/O, no clock; `now` is passed in. `snapshot` is plain JSON and includes the rows not
  * yet drained, so restoring it continues exactly where the snapshot was taken.
  */
-import type { SentimentMinuteRow, TickRow, TweetBySymbolRow } from '../schemas/rows.js';
-import { sentimentLabel } from '../schemas/rows.js';
+import type { SentimentMinuteRow, TickRow } from '../schemas/rows.js';
 import { DAY_MS, MINUTE_MS, utcDay, windowStart } from '../schemas/time.js';
 import {
   AsOfJoin,
@@ -29,20 +28,17 @@ import {
   copyCandle,
   emptyCandle,
   minuteRow,
+  type PricedTweetRow,
 } from './joins.js';
 import { Watermarks, type WatermarksOptions, type WatermarksState } from './watermark.js';
 import { MinuteWindows, type MinuteWindowsState, type Pane } from './windows.js';
 
+/** What stage 2 needs of a (tweet, symbol) mention; stage 1 writes the tweet's own columns. */
 export interface Mention {
   id: string;
   symbol: string;
   createdAt: number;
-  text: string;
-  userId: string;
   compound: number;
-  pos: number;
-  neu: number;
-  neg: number;
   sourcePartition: number;
   sourceOffset: number;
   /** max event time of the source partition up to and including this tweet */
@@ -70,7 +66,8 @@ export interface SymbolTaskOptions {
 }
 
 export interface Drained {
-  tweets: TweetBySymbolRow[];
+  /** tweets_by_symbol rows: the key columns, the as-of price and the lateness decision */
+  tweets: PricedTweetRow[];
   ticks: TickRow[];
   minutes: SentimentMinuteRow[];
   /** late mentions since the last drain */
@@ -134,7 +131,6 @@ export class SymbolTask {
       return;
     }
     const watermark = this.watermarks.current(now);
-    const row = this.tweetRow(m);
     // Late against the tweets' own watermark (a function of the internal log alone, so a replay
     // decides the same), or for a window already final (possible only while every source is idle).
     if (
@@ -142,12 +138,12 @@ export class SymbolTask {
       windowStart(m.createdAt, MINUTE_MS) + MINUTE_MS <= watermark
     ) {
       this.out.late++;
-      row.late = true;
-      this.out.tweets.push(row);
+      this.out.tweets.push(this.tweetRow(m, true));
       return;
     }
-    row.late = false;
-    this.windows.addTweet(m.symbol, m.createdAt, row.compound);
+    const row = this.tweetRow(m, false);
+    // `+ 0` turns -0 into 0: JSON has no -0, and a restored snapshot must sum the same.
+    this.windows.addTweet(m.symbol, m.createdAt, m.compound + 0);
     if (this.join.find(m.symbol, m.createdAt)) {
       row.price_at_tweet = this.join.foundPrice;
       row.price_tick_at = this.join.foundAt;
@@ -316,21 +312,8 @@ export class SymbolTask {
     return slot;
   }
 
-  /** `+ 0` turns -0 into 0: JSON has no -0, and a restored snapshot must write the same rows. */
-  private tweetRow(m: Mention): TweetBySymbolRow {
-    return {
-      symbol: m.symbol,
-      day: this.dayOf(m.createdAt),
-      created_at: m.createdAt,
-      id: m.id,
-      text: m.text,
-      user_id: m.userId,
-      compound: m.compound + 0,
-      pos: m.pos + 0,
-      neu: m.neu + 0,
-      neg: m.neg + 0,
-      label: sentimentLabel(m.compound),
-    };
+  private tweetRow(m: Mention, late: boolean): PricedTweetRow {
+    return { symbol: m.symbol, day: this.dayOf(m.createdAt), created_at: m.createdAt, id: m.id, late };
   }
 
   /** utcDay with a one-entry cache: consecutive events are almost always on the same day. */
