@@ -34,7 +34,7 @@ export class BackendDownError extends Error {
     cause: unknown,
   ) {
     super(
-      `${stage}: a backend has been unreachable for ${Math.round(downForMs / 1000)} s: ${messageOf(cause)}`,
+      `${stage}: a backend has been unreachable for ${Math.round(downForMs / 1000)} s: ${cause instanceof Error ? cause.message : String(cause)}`,
       {
         cause,
       },

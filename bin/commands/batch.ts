@@ -7,6 +7,7 @@
 import { dirname, join, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Config } from '../../infra/config.js';
+import type { ObjectStore } from '../../infra/lake/object-store.js';
 import type { Logger } from '../../infra/logger.js';
 import { type CommandContext, EXIT_USAGE, runCommand } from '../command-runtime.js';
 
@@ -125,37 +126,48 @@ function scheduleSubcommand(): Command {
     .description('run the batch on BATCH_CRON; metrics on METRICS_PORT')
     .option('--cache-dir <path>', 'where S3 bronze objects are cached (default: beside LAKE_DIR)')
     .action((flags: { cacheDir?: string }) =>
-      runCommand('batch', (context) => startSchedule(context, flags.cacheDir)),
+      runCommand('batch', async (context) => {
+        const store = await openLake(context);
+        await startBatchSchedule(context, store, { cacheDir: flags.cacheDir, serveMetricsPort: true });
+        return 'serving';
+      }),
     );
 }
 
-async function startSchedule(context: CommandContext, cacheDir?: string): Promise<'serving'> {
+/**
+ * Runs the batch on `cron` (default BATCH_CRON) until shutdown: `batch schedule`, and `demo`
+ * in-process every few minutes on its own lake.
+ */
+export async function startBatchSchedule(
+  context: CommandContext,
+  store: ObjectStore,
+  options: { cron?: string; cacheDir?: string | undefined; serveMetricsPort?: boolean },
+): Promise<void> {
   const [{ scheduleBatch }, { BatchMetrics }, { serveMetrics }] = await Promise.all([
     import('../../batch-layer/scheduler.js'),
     import('../../batch-layer/metrics.js'),
     import('../../producers/metrics.js'),
   ]);
   const { config, logger } = context;
-  const store = await openLake(context);
+  const cron = options.cron ?? config.batchCron;
   const metrics = new BatchMetrics();
   const job = scheduleBatch({
-    cron: config.batchCron,
+    cron,
     metrics,
     run: () => ({
       store,
-      cacheDir: cacheDir ?? defaultCacheDir(config),
+      cacheDir: options.cacheDir ?? defaultCacheDir(config),
       log: (line) => logger.info(line),
     }),
     onError: (error) => logger.error({ err: error }, `batch run failed: ${error.message}`),
     onSkip: (reason) => logger.warn(`batch run skipped: ${reason}`),
   });
   context.shutdown.onShutdown('batch schedule', async () => job.stop());
-  if (config.metricsPort !== undefined) {
+  if (options.serveMetricsPort && config.metricsPort !== undefined) {
     const server = await serveMetrics(metrics.registry, config.metricsPort, config.api.host);
     context.shutdown.onShutdown('metrics', () => new Promise<void>((done) => server.close(() => done())));
   }
-  logNext(logger, config.batchCron, job.next());
-  return 'serving';
+  logNext(logger, cron, job.next());
 }
 
 function logNext(logger: Logger, cron: string, next: Date | null): void {

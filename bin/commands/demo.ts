@@ -29,6 +29,9 @@ export function demoCommand(): Command {
         const address = await startApi(context, backends);
         // Stopped before the feeds' log closes and after they stop (shutdown runs in reverse).
         await startSpeedLayer(context, backends);
+        // The batch every five minutes on the same lake, so gold and its horizon appear while trying it.
+        const { startBatchSchedule } = await import('./batch.js');
+        await startBatchSchedule(context, backends.objectStore, { cron: '*/5 * * * *' });
         // Each rate governs its own feed; 0 starts none.
         await startSyntheticFeeds(
           backends.eventLog,
