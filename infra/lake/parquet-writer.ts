@@ -63,17 +63,27 @@ export function encodeParquet<S extends TSchema>(rowSchema: S, rows: readonly St
 }
 
 /**
- * The Arrow table of `rows`, column by column, in the schema's declaration order. The columns'
- * buffers are filled directly (typed arrays, UTF-8 written into one buffer per column) rather
- * than through Arrow's per-value builders, which cost several times the Parquet encoding itself.
+ * The Arrow table of `rows`, in the schema's declaration order. The columns' buffers are filled
+ * directly (typed arrays, UTF-8 written into one buffer per column) rather than through Arrow's
+ * per-value builders, which cost several times the Parquet encoding itself; and in one pass over
+ * the rows, every column of a row at once: a pass per column read each of 100,000 rows thirteen
+ * times from memory, a cache miss each time.
  */
 export function arrowTableOf(rowSchema: TSchema, rows: readonly Record<string, unknown>[]): Table {
   const schema = arrowSchemaOf(rowSchema);
   const columns = columnsOf(rowSchema);
+  const builders = schema.fields.map((field, i) =>
+    columnBuilder(columns[i] as ColumnInfo, field.type, rows.length),
+  );
+  const names = columns.map((c) => c.name);
+  const width = builders.length;
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r] as Record<string, unknown>;
+    for (let c = 0; c < width; c++) (builders[c] as ColumnBuilder).add(r, row[names[c] as string]);
+  }
   const vectors: Record<string, Vector> = {};
   schema.fields.forEach((field, i) => {
-    const column = columns[i] as ColumnInfo;
-    vectors[field.name] = makeVector(columnData(column, field.type, rows));
+    vectors[field.name] = makeVector((builders[i] as ColumnBuilder).finish());
   });
   return new Table(schema, vectors);
 }
@@ -139,16 +149,22 @@ class Utf8Column {
   }
 }
 
-function columnData(column: ColumnInfo, type: DataType, rows: readonly Record<string, unknown>[]): Data {
+/** One column's buffers, filled a row at a time. */
+interface ColumnBuilder {
+  /** The value of row `r` (rows come in order, each once). */
+  add(r: number, value: unknown): void;
+  finish(): Data;
+}
+
+function columnBuilder(column: ColumnInfo, type: DataType, length: number): ColumnBuilder {
   const { name, kind, nullable } = column;
-  const length = rows.length;
   const validity = new Validity(length);
-  const valueAt = (r: number): unknown => {
-    const value = (rows[r] as Record<string, unknown>)[name];
-    if (value !== undefined && value !== null) return value;
+  /** The value, or undefined for a null (noted), or a throw for a required column. */
+  const present = (r: number, value: unknown): boolean => {
+    if (value !== undefined && value !== null) return true;
     if (!nullable) throw new Error(`encodeParquet: row ${r} has no value for required column ${name}`);
     validity.setNull(r);
-    return undefined;
+    return false;
   };
   const bad = (r: number, value: unknown): never => {
     throw new Error(`encodeParquet: row ${r}, column ${name} (${kind}): bad value ${JSON.stringify(value)}`);
@@ -161,62 +177,69 @@ function columnData(column: ColumnInfo, type: DataType, rows: readonly Record<st
   switch (kind) {
     case 'text': {
       const text = new Utf8Column(length, length * 32);
-      for (let r = 0; r < length; r++) {
-        const value = valueAt(r);
-        if (value === undefined) text.pushEmpty();
-        else if (typeof value === 'string') text.push(value);
-        else bad(r, value);
-      }
-      return makeData({
-        type: type as Utf8,
-        length,
-        valueOffsets: text.offsets,
-        data: text.data(),
-        ...nulls(),
-      });
+      return {
+        add(r, value) {
+          if (!present(r, value)) text.pushEmpty();
+          else if (typeof value === 'string') text.push(value);
+          else bad(r, value);
+        },
+        finish: () =>
+          makeData({
+            type: type as Utf8,
+            length,
+            valueOffsets: text.offsets,
+            data: text.data(),
+            ...nulls(),
+          }),
+      };
     }
     case 'text-list': {
       const offsets = new Int32Array(length + 1);
       const elements = new Utf8Column(length, length * 8);
       let count = 0;
-      for (let r = 0; r < length; r++) {
-        const value = valueAt(r);
-        if (value !== undefined) {
-          if (!Array.isArray(value)) bad(r, value);
-          for (const element of value as unknown[]) {
-            if (typeof element !== 'string') bad(r, value);
-            elements.push(element as string);
-            count++;
+      return {
+        add(r, value) {
+          if (present(r, value)) {
+            if (!Array.isArray(value)) bad(r, value);
+            for (const element of value as unknown[]) {
+              if (typeof element !== 'string') bad(r, value);
+              elements.push(element as string);
+              count++;
+            }
           }
-        }
-        offsets[r + 1] = count;
-      }
-      const listType = type as List<Utf8>;
-      const child = makeData({
-        type: listType.children[0]?.type as Utf8,
-        length: count,
-        valueOffsets: elements.offsets,
-        data: elements.data(),
-      });
-      return makeData({ type: listType, length, valueOffsets: offsets, child, ...nulls() });
+          offsets[r + 1] = count;
+        },
+        finish() {
+          const listType = type as List<Utf8>;
+          const child = makeData({
+            type: listType.children[0]?.type as Utf8,
+            length: count,
+            valueOffsets: elements.offsets,
+            data: elements.data(),
+          });
+          return makeData({ type: listType, length, valueOffsets: offsets, child, ...nulls() });
+        },
+      };
     }
     case 'double': {
       const data = new Float64Array(length);
-      for (let r = 0; r < length; r++) {
-        const value = valueAt(r);
-        if (typeof value === 'number') data[r] = value;
-        else if (value !== undefined) bad(r, value);
-      }
-      return makeData({ type: type as Float64, length, data, ...nulls() });
+      return {
+        add(r, value) {
+          if (typeof value === 'number') data[r] = value;
+          else if (present(r, value)) bad(r, value);
+        },
+        finish: () => makeData({ type: type as Float64, length, data, ...nulls() }),
+      };
     }
     case 'int': {
       const data = new Int32Array(length);
-      for (let r = 0; r < length; r++) {
-        const value = valueAt(r);
-        if (typeof value === 'number' && (value | 0) === value) data[r] = value;
-        else if (value !== undefined) bad(r, value);
-      }
-      return makeData({ type: type as Int32, length, data, ...nulls() });
+      return {
+        add(r, value) {
+          if (typeof value === 'number' && (value | 0) === value) data[r] = value;
+          else if (present(r, value)) bad(r, value);
+        },
+        finish: () => makeData({ type: type as Int32, length, data, ...nulls() }),
+      };
     }
     case 'bigint':
     case 'timestamp': {
@@ -225,38 +248,42 @@ function columnData(column: ColumnInfo, type: DataType, rows: readonly Record<st
       const data = new BigInt64Array(length);
       const low = new Uint32Array(data.buffer);
       const high = new Int32Array(data.buffer);
-      for (let r = 0; r < length; r++) {
-        const value = valueAt(r);
-        if (Number.isSafeInteger(value)) {
-          const upper = Math.floor((value as number) / 4_294_967_296);
-          low[2 * r] = (value as number) - upper * 4_294_967_296;
-          high[2 * r + 1] = upper;
-        } else if (value !== undefined) bad(r, value);
-      }
-      return kind === 'bigint'
-        ? makeData({ type: type as Int64, length, data, ...nulls() })
-        : makeData({ type: type as Timestamp, length, data, ...nulls() });
+      return {
+        add(r, value) {
+          if (Number.isSafeInteger(value)) {
+            const upper = Math.floor((value as number) / 4_294_967_296);
+            low[2 * r] = (value as number) - upper * 4_294_967_296;
+            high[2 * r + 1] = upper;
+          } else if (present(r, value)) bad(r, value);
+        },
+        finish: () =>
+          kind === 'bigint'
+            ? makeData({ type: type as Int64, length, data, ...nulls() })
+            : makeData({ type: type as Timestamp, length, data, ...nulls() }),
+      };
     }
     case 'date': {
       // date32: days since the epoch of the UTC day `YYYY-MM-DD`.
       const data = new Int32Array(length);
-      for (let r = 0; r < length; r++) {
-        const value = valueAt(r);
-        if (value === undefined) continue;
-        const ms = typeof value === 'string' ? Date.parse(`${value}T00:00:00Z`) : Number.NaN;
-        if (Number.isNaN(ms)) bad(r, value);
-        data[r] = ms / DAY_MS;
-      }
-      return makeData({ type: type as DateDay, length, data, ...nulls() });
+      return {
+        add(r, value) {
+          if (!present(r, value)) return;
+          const ms = typeof value === 'string' ? Date.parse(`${value}T00:00:00Z`) : Number.NaN;
+          if (Number.isNaN(ms)) bad(r, value);
+          data[r] = ms / DAY_MS;
+        },
+        finish: () => makeData({ type: type as DateDay, length, data, ...nulls() }),
+      };
     }
     case 'boolean': {
       const data = new Uint8Array((length + 7) >> 3);
-      for (let r = 0; r < length; r++) {
-        const value = valueAt(r);
-        if (value === true) data[r >> 3] = (data[r >> 3] as number) | (1 << (r & 7));
-        else if (value !== false && value !== undefined) bad(r, value);
-      }
-      return makeData({ type: type as Bool, length, data, ...nulls() });
+      return {
+        add(r, value) {
+          if (value === true) data[r >> 3] = (data[r >> 3] as number) | (1 << (r & 7));
+          else if (value !== false && present(r, value)) bad(r, value);
+        },
+        finish: () => makeData({ type: type as Bool, length, data, ...nulls() }),
+      };
     }
   }
 }
