@@ -306,6 +306,17 @@ describe('runs', () => {
     ]);
   });
 
+  it('a range run that leaves new bronze unprocessed lowers the horizon to it, and the next scheduled run takes it', async () => {
+    expect((await run()).coveredUntil).toBe(`${D2}T13:00:00.000Z`);
+    await putTweets(store, D2, [tweet('t8', `${D2}T09:00:00Z`, 0.1, ['AAA'])], 300);
+    const range = await run({ range: { from: '2026-02-20', to: '2026-02-20' } });
+    // The new date=D2 object can change D1 (its rows may belong there), so D1 on is no longer covered.
+    expect(range.coveredUntil).toBe(`${D1}T00:00:00.000Z`);
+    const next = await run();
+    expect(next.dates).toEqual([D1, D2, '2026-03-03']);
+    expect(next.coveredUntil).toBe(`${D2}T13:00:00.000Z`);
+  });
+
   it('a run killed between partitions leaves every gold object whole and the next run redoes its days', async () => {
     await run();
     const old = await goldFiles();
