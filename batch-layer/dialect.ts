@@ -24,7 +24,9 @@ export interface Dialect {
   ln(expression: string): string;
   /**
    * The wide form of `relation`: one row per `group_by` tuple, one column per distinct value of
-   * `on` (named by the value) holding `value`. A whole SELECT statement.
+   * `on` (named by the value) holding `value`. A whole SELECT statement. DuckDB finds the values
+   * itself; Spark SQL's PIVOT needs them listed (`FOR on IN (...)`), so a Spark dialect collects the
+   * distinct values of `relation` first and lists them, in sorted order as DuckDB names them.
    */
   pivot(relation: string, on: string, value: string, groupBy: string): string;
 }
