@@ -415,6 +415,17 @@ describe('the run lock', () => {
     await expect(RunLock.acquire(store, 'third', 60_000, now)).resolves.toBeDefined();
   });
 
+  it('lets one of two runs started together write, and refuses the other', async () => {
+    await writeFixture();
+    const outcomes = await Promise.allSettled([
+      runBatch({ store, cacheDir: join(dir, 'cache') }),
+      runBatch({ store, cacheDir: join(dir, 'cache') }),
+    ]);
+    expect(outcomes.map((o) => o.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const refused = outcomes.find((o) => o.status === 'rejected') as PromiseRejectedResult;
+    expect(refused.reason).toBeInstanceOf(LockHeldError);
+  });
+
   it('lets exactly one of two racing takers win a stale lock', async () => {
     const winners = await Promise.allSettled([
       RunLock.acquire(store, 'a', 60_000),
