@@ -50,6 +50,38 @@ describe('event time parsing', () => {
     expect(parseEventTime(text)).toBeUndefined();
   });
 
+  it('reads instants of one minute and of the next alternately, as a feed sends them', () => {
+    const base = Date.UTC(2024, 4, 1, 13, 45);
+    for (const ms of [base + 59_999, base + 60_000, base + 1, base + 60_000 + 999, base]) {
+      expect(parseEventTime(new Date(ms).toISOString())).toBe(ms);
+    }
+  });
+
+  it.each([
+    '2024-05-01T13:45:60.000Z',
+    '2024-05-01T13:45:6x.000Z',
+    '2024-05-01T13:45:00.0a0Z',
+    '2024-05-01T13:45:00.000z!',
+    '2024-13-01T13:45:00.000Z',
+    '2024-05-01T13:45/00.000Z',
+    '2024-05-01T13:45:00,000Z',
+  ])('refuses %s, also right after a valid instant of the same minute', (text) => {
+    expect(parseEventTime('2024-05-01T13:45:59.999Z')).toBe(Date.UTC(2024, 4, 1, 13, 45, 59, 999));
+    const general = text === '2024-05-01T13:45:00,000Z' ? Date.UTC(2024, 4, 1, 13, 45) : undefined;
+    expect(parseEventTime(text)).toBe(general);
+  });
+
+  it('reads the day of every instant, whatever the day before it', () => {
+    const first = Date.parse('0000-01-01T00:00:00.000Z');
+    const last = Date.parse('9999-12-31T23:59:59.999Z');
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: first, max: last }), { maxLength: 5 }), (instants) => {
+        for (const ms of instants) expect(utcDay(ms)).toBe(new Date(ms).toISOString().slice(0, 10));
+      }),
+    );
+    expect(() => utcDay(Number.NaN)).toThrow(RangeError);
+  });
+
   it('formats ISO with Z and days in UTC', () => {
     expect(formatEventTime(Date.UTC(2024, 4, 1, 23, 59, 59))).toBe('2024-05-01T23:59:59.000Z');
     expect(utcDay(Date.UTC(2024, 4, 1, 23, 59, 59, 999))).toBe('2024-05-01');

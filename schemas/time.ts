@@ -17,8 +17,44 @@ function daysInMonth(year: number, month: number): number {
   return DAYS_IN_MONTH[month - 1] ?? 0;
 }
 
+// The fast path's cache: the epoch ms of the last `YYYY-MM-DDTHH:mm` prefix it saw.
+let cachedMinutePrefix = '';
+let cachedMinuteMs = 0;
+
+const digitAt = (text: string, i: number): number => text.charCodeAt(i) - 48;
+
+/**
+ * `YYYY-MM-DDTHH:mm:ss.sssZ`, the form toISOString writes and producers send: the minute prefix
+ * is parsed once by the general path and cached (consecutive events share it), the rest read by
+ * hand. Undefined when the text is not of that exact form; the general path then decides.
+ */
+function parseIsoMillisZ(text: string): number | undefined {
+  if (text.length !== 24 || text.charCodeAt(23) !== 90 || text.charCodeAt(19) !== 46) return undefined;
+  if (text.charCodeAt(16) !== 58) return undefined;
+  const s1 = digitAt(text, 17);
+  const s2 = digitAt(text, 18);
+  const f1 = digitAt(text, 20);
+  const f2 = digitAt(text, 21);
+  const f3 = digitAt(text, 22);
+  // (x >>> 0) > 9 is true for anything but a digit, negative differences included.
+  if (s1 >>> 0 > 5 || s2 >>> 0 > 9 || f1 >>> 0 > 9 || f2 >>> 0 > 9 || f3 >>> 0 > 9) return undefined;
+  if (cachedMinutePrefix.length === 0 || !text.startsWith(cachedMinutePrefix)) {
+    const prefix = text.slice(0, 16);
+    // The general grammar accepts `YYYY-MM-DDTHH:mm` alone (seconds and zone optional, UTC).
+    const minute = parseEventTimeGeneral(prefix);
+    if (minute === undefined) return undefined;
+    cachedMinutePrefix = prefix;
+    cachedMinuteMs = minute;
+  }
+  return cachedMinuteMs + (s1 * 10 + s2) * 1000 + f1 * 100 + f2 * 10 + f3;
+}
+
 /** Parses a wire timestamp to epoch ms, or returns undefined when it is not one we accept. */
 export function parseEventTime(text: string): number | undefined {
+  return parseIsoMillisZ(text) ?? parseEventTimeGeneral(text);
+}
+
+function parseEventTimeGeneral(text: string): number | undefined {
   const m = TIMESTAMP.exec(text);
   if (!m) return undefined;
   const year = Number(m[1]);
