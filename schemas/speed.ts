@@ -92,14 +92,16 @@ export function encodeInternalRecord(r: InternalRecord): Buffer {
       const b = Buffer.allocUnsafe(MENTION_HEADER + idBytes + symbolBytes);
       b[0] = MAGIC;
       b[1] = KIND_MENTION;
-      b.writeDoubleLE(r.createdAt, 2);
+      putFloat64(b, 2, r.createdAt);
       // `+ 0`: -0 becomes 0, as the JSON form this replaced wrote it.
-      b.writeDoubleLE(r.compound + 0, 10);
-      b.writeDoubleLE(r.sourcePartition, 18);
-      b.writeDoubleLE(r.sourceOffset, 26);
-      b.writeDoubleLE(r.sourceMaxEventTime, 34);
-      b.writeUInt16LE(idBytes, 42);
-      b.writeUInt16LE(symbolBytes, 44);
+      putFloat64(b, 10, r.compound + 0);
+      putFloat64(b, 18, r.sourcePartition);
+      putFloat64(b, 26, r.sourceOffset);
+      putFloat64(b, 34, r.sourceMaxEventTime);
+      b[42] = idBytes & 0xff;
+      b[43] = idBytes >>> 8;
+      b[44] = symbolBytes & 0xff;
+      b[45] = symbolBytes >>> 8;
       writeText(b, MENTION_HEADER, r.id, idBytes);
       writeText(b, MENTION_HEADER + idBytes, r.symbol, symbolBytes);
       return b;
@@ -108,17 +110,17 @@ export function encodeInternalRecord(r: InternalRecord): Buffer {
       const b = Buffer.allocUnsafe(PROGRESS_LENGTH);
       b[0] = MAGIC;
       b[1] = KIND_PROGRESS;
-      b.writeDoubleLE(r.sourcePartition, 2);
-      b.writeDoubleLE(r.maxEventTime, 10);
-      b.writeDoubleLE(r.sourceOffset, 18);
+      putFloat64(b, 2, r.sourcePartition);
+      putFloat64(b, 10, r.maxEventTime);
+      putFloat64(b, 18, r.sourceOffset);
       return b;
     }
     case 'idle': {
       const b = Buffer.allocUnsafe(IDLE_LENGTH);
       b[0] = MAGIC;
       b[1] = KIND_IDLE;
-      b.writeDoubleLE(r.sourcePartition, 2);
-      b.writeDoubleLE(r.sourceOffset, 10);
+      putFloat64(b, 2, r.sourcePartition);
+      putFloat64(b, 10, r.sourceOffset);
       return b;
     }
   }
@@ -126,12 +128,19 @@ export function encodeInternalRecord(r: InternalRecord): Buffer {
 
 const isInt = (v: number): boolean => Number.isSafeInteger(v);
 
-// Little-endian float64 through a scratch array: a DataView per record cost more than the reads.
+// Float64 through a scratch array: a DataView per record, or Buffer's writeDoubleLE, cost more.
 const scratch = new Float64Array(1);
 const scratchBytes = new Uint8Array(scratch.buffer);
+// The wire is little-endian whatever the platform's order.
+const order =
+  new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? [0, 1, 2, 3, 4, 5, 6, 7] : [7, 6, 5, 4, 3, 2, 1, 0];
 function float64At(bytes: Uint8Array, at: number): number {
-  for (let i = 0; i < 8; i++) scratchBytes[i] = bytes[at + i] as number;
+  for (let i = 0; i < 8; i++) scratchBytes[order[i] as number] = bytes[at + i] as number;
   return scratch[0] as number;
+}
+function putFloat64(bytes: Uint8Array, at: number, value: number): void {
+  scratch[0] = value;
+  for (let i = 0; i < 8; i++) bytes[at + i] = scratchBytes[order[i] as number] as number;
 }
 
 const utf8 = new TextDecoder();

@@ -240,6 +240,25 @@ describe('encodeParquet', () => {
     expect(table.getChild('source_offset')?.get(0)).toBe(BigInt(2 ** 40 + 1));
   });
 
+  it('writes short strings outside ASCII as UTF-8, wherever the first such character is', () => {
+    const short = ['é', 'Aé', 'ABC日本', '😀', 'x'.repeat(31) + 'ñ', 'x'.repeat(32), 'ü'.repeat(33), ''];
+    const rows = short.map((s, i) => ({
+      ...tweets[1],
+      id: s,
+      user_id: `u${s}`,
+      symbols: [s, 'AAPL'],
+      source_offset: i,
+    }));
+    const table = tableFromIPC(
+      readParquet(encodeParquet(BronzeTweetRowSchema, rows as BronzeTweetRow[])).intoIPCStream(),
+    );
+    expect(table.getChild('id')?.toArray()).toEqual(short);
+    expect(table.getChild('user_id')?.toArray()).toEqual(short.map((s) => `u${s}`));
+    expect([...(table.getChild('symbols') ?? [])].map((l) => [...(l as Iterable<string>)])).toEqual(
+      short.map((s) => [s, 'AAPL']),
+    );
+  });
+
   it('refuses a row without a required column instead of writing a null', () => {
     const broken = [{ ...tweets[0], text: undefined }] as unknown as BronzeTweetRow[];
     expect(() => encodeParquet(BronzeTweetRowSchema, broken)).toThrow(/row 0 .*required column text/);

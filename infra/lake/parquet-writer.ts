@@ -122,6 +122,23 @@ class Utf8Column {
       this.bytes.copy(grown, 0, 0, this.size);
       this.bytes = grown;
     }
+    // Short ASCII (ids, labels, cashtags) is copied in JS: cheaper than a call into the runtime.
+    if (text.length <= 32) {
+      const bytes = this.bytes;
+      const at = this.size;
+      let i = 0;
+      while (i < text.length) {
+        const c = text.charCodeAt(i);
+        if (c >= 0x80) break;
+        bytes[at + i] = c;
+        i++;
+      }
+      if (i === text.length) {
+        this.size += i;
+        this.pushOffset();
+        return;
+      }
+    }
     this.size += this.bytes.write(text, this.size, 'utf8');
     this.pushOffset();
   }
