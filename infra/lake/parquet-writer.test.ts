@@ -241,7 +241,7 @@ describe('encodeParquet', () => {
   });
 
   it('writes short strings outside ASCII as UTF-8, wherever the first such character is', () => {
-    const short = ['é', 'Aé', 'ABC日本', '😀', 'x'.repeat(31) + 'ñ', 'x'.repeat(32), 'ü'.repeat(33), ''];
+    const short = ['é', 'Aé', 'ABC日本', '😀', `${'x'.repeat(31)}ñ`, 'x'.repeat(32), 'ü'.repeat(33), ''];
     const rows = short.map((s, i) => ({
       ...tweets[1],
       id: s,
