@@ -78,6 +78,8 @@ export class TweetStage implements Stage {
   private readonly tasks = new Map<number, TweetTask>();
   private consumer: LogConsumer | undefined;
   private readonly pendingSeeks: TopicPartitionOffset[] = [];
+  /** Internal partition per symbol: murmur2 of the key's bytes, once per symbol, not per mention. */
+  private readonly symbolPartitions = new Map<string, number>();
 
   constructor(
     private readonly deps: StageDeps,
@@ -250,7 +252,7 @@ export class TweetStage implements Stage {
         if (symbol === undefined) {
           for (let p = 0; p < this.internalPartitions; p++) internal.push({ key: null, partition: p, value });
         } else {
-          internal.push({ key: symbol, partition: partitionForKey(symbol, this.internalPartitions), value });
+          internal.push({ key: symbol, partition: this.internalPartitionOf(symbol), value });
         }
       }
       if (task.closed.length > 0) {
@@ -331,6 +333,16 @@ export class TweetStage implements Stage {
   private recordLag(now: number): Promise<void> {
     const positions = new Map([...this.tasks].map(([p, task]) => [p, task.ingest.position()]));
     return this.deps.metrics.recordLag(this.deps.eventLog, this.deps.settings.topics.tweets, positions, now);
+  }
+
+  private internalPartitionOf(symbol: string): number {
+    let partition = this.symbolPartitions.get(symbol);
+    if (partition === undefined) {
+      partition = partitionForKey(symbol, this.internalPartitions);
+      // Bounded: cashtags come from tweet text, so their number is the feed's to choose.
+      if (this.symbolPartitions.size < 65_536) this.symbolPartitions.set(symbol, partition);
+    }
+    return partition;
   }
 
   /** For tests and metrics: owned partitions. */
