@@ -21,7 +21,7 @@ import { CrashPoints } from './crash-points.js';
 import { SpeedMetrics } from './metrics.js';
 import { vaderScorer } from './sentiment/vader.js';
 import { SerialSection, StageLoop } from './stage-loop.js';
-import { type MinuteListener, SymbolStage } from './symbol-stage.js';
+import { type MinuteListener, SymbolStage, symbolsGroupId } from './symbol-stage.js';
 import { type SpeedSettings, TweetStage } from './tweet-stage.js';
 
 export interface SpeedLayerOptions {
@@ -97,7 +97,7 @@ export class SpeedLayer {
     const symbolStage = new SymbolStage(deps, internalTopic, tweetSources);
     const symbolSection = new SerialSection();
     const symbolConsumer = await eventLog.consumer({
-      groupId: `${settings.group}.symbols`,
+      groupId: symbolsGroupId(settings.group),
       topics: [internalTopic, settings.topics.prices],
       fromBeginning,
       assignment: 'co-partitioned',

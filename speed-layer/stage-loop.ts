@@ -11,6 +11,7 @@ import {
   type LogConsumer,
   type LogMessage,
   type TopicPartition,
+  type TopicPartitionOffset,
 } from '../infra/kafka/event-log.js';
 import type { Logger } from '../infra/logger.js';
 import { backoffDelay, isRetryable, messageOf, sleep } from '../infra/retry.js';
@@ -40,6 +41,30 @@ export class BackendDownError extends Error {
       },
     );
     this.name = 'BackendDownError';
+  }
+}
+
+/**
+ * Commits offsets a checkpoint already holds. A refusal (the partitions moved to another member,
+ * e.g. while a broker restarts) loses nothing: the checkpoint, not the commit, is where the next
+ * owner resumes, and any checkpoint is a consistent resume point. So it is logged, not thrown.
+ */
+export async function commitCheckpointed(
+  consumer: LogConsumer | undefined,
+  offsets: TopicPartitionOffset[],
+  logger: Logger,
+): Promise<boolean> {
+  if (!consumer || offsets.length === 0) return false;
+  try {
+    await consumer.commit(offsets);
+    return true;
+  } catch (error) {
+    if (!(error instanceof CommitRefusedError)) throw error;
+    logger.warn(
+      { err: messageOf(error) },
+      'commit refused after a rebalance; the checkpoint holds the position',
+    );
+    return false;
   }
 }
 

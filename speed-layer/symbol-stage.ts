@@ -31,7 +31,7 @@ import { BronzeBatcher, type ClosedBronzeObject } from './bronze-batcher.js';
 import { BronzeProgress } from './checkpoints.js';
 import { type DeadLetter, deadLetter, futureRejection } from './dead-letters.js';
 import type { PricedTweetRow } from './joins.js';
-import type { Stage } from './stage-loop.js';
+import { commitCheckpointed, type Stage } from './stage-loop.js';
 import { SymbolTask, type SymbolTaskState } from './symbol-task.js';
 import type { StageDeps } from './tweet-stage.js';
 
@@ -54,6 +54,8 @@ interface SymbolTaskEntry {
 }
 
 export const symbolTaskName = (partition: number) => `symbols-p${partition}`;
+/** Stage 2's consumer group, beside stage 1's `group`. */
+export const symbolsGroupId = (group: string) => `${group}.symbols`;
 
 /** Minute-row updates seen by the stage, for a live feed (the API's stream). */
 export type MinuteListener = (rows: readonly SentimentMinuteRow[]) => void;
@@ -91,9 +93,17 @@ export class SymbolStage implements Stage {
 
   async onAssigned(partitions: TopicPartition[]): Promise<void> {
     this.deps.crash.reached('in-rebalance');
-    const { checkpoints, objectStore, settings, logger } = this.deps;
+    const { checkpoints, objectStore, settings, logger, eventLog } = this.deps;
     const now = Date.now();
     const numbers = [...new Set(partitions.map((p) => p.partition))].filter((p) => !this.tasks.has(p));
+    if (numbers.length === 0) return;
+    // Without a checkpoint a task starts at the committed offsets (else the logs' start): sought
+    // explicitly, so that a task rebuilt after a failed write reads that batch again.
+    const group = symbolsGroupId(settings.group);
+    const [committedInternal, committedTicks] = await Promise.all([
+      eventLog.committedOffsets(group, this.internalTopic),
+      eventLog.committedOffsets(group, settings.topics.prices),
+    ]);
     await Promise.all(
       numbers.map(async (partition) => {
         const [checkpoint, progress] = await Promise.all([
@@ -118,23 +128,14 @@ export class SymbolStage implements Stage {
           batcher,
           progress,
           closed: [],
-          internalNext: checkpoint?.internalOffset,
-          tickNext: checkpoint?.tickOffset,
+          internalNext: checkpoint?.internalOffset ?? committedInternal.get(partition) ?? 0,
+          tickNext: checkpoint?.tickOffset ?? committedTicks.get(partition) ?? 0,
           lastCheckpointAt: now,
           deadLetters: [],
         });
-        if (checkpoint) {
-          await this.seek({
-            topic: this.internalTopic,
-            partition,
-            offset: checkpoint.internalOffset,
-          });
-          await this.seek({
-            topic: this.deps.settings.topics.prices,
-            partition,
-            offset: checkpoint.tickOffset,
-          });
-        }
+        const entry = this.tasks.get(partition) as SymbolTaskEntry;
+        await this.seek({ topic: this.internalTopic, partition, offset: entry.internalNext as number });
+        await this.seek({ topic: settings.topics.prices, partition, offset: entry.tickNext as number });
         logger.info({ partition, restored: checkpoint !== undefined }, 'symbol task assigned');
       }),
     );
@@ -342,7 +343,7 @@ export class SymbolStage implements Stage {
       offsets.push({ topic: this.internalTopic, partition, offset: internalOffset });
     if (entry.tickNext !== undefined)
       offsets.push({ topic: this.deps.settings.topics.prices, partition, offset: tickOffset });
-    await this.consumer?.commit(offsets);
+    await commitCheckpointed(this.consumer, offsets, this.deps.logger);
     const stats = entry.task.stats();
     const name = symbolTaskName(partition);
     metrics.openWindows.set({ task: name }, stats.openWindows);

@@ -32,7 +32,7 @@ import type { CrashPoints } from './crash-points.js';
 import type { DeadLetter } from './dead-letters.js';
 import type { SpeedMetrics } from './metrics.js';
 import type { VaderScorer } from './sentiment/vader.js';
-import type { Stage } from './stage-loop.js';
+import { commitCheckpointed, type Stage } from './stage-loop.js';
 import { TweetIngest, type TweetResumePoint } from './tweet-ingest.js';
 
 export interface SpeedSettings {
@@ -104,55 +104,60 @@ export class TweetStage implements Stage {
 
   async onAssigned(partitions: TopicPartition[]): Promise<void> {
     this.deps.crash.reached('in-rebalance');
-    const { checkpoints, objectStore, settings } = this.deps;
+    const { checkpoints, objectStore, settings, eventLog } = this.deps;
     const now = Date.now();
+    const mine = partitions.filter(
+      (tp) => tp.topic === settings.topics.tweets && !this.tasks.has(tp.partition),
+    );
+    if (mine.length === 0) return;
+    // Without a checkpoint a task starts at the committed offset (else the log's start): sought
+    // explicitly, so that a task rebuilt after a failed write reads that batch again.
+    const committed = await eventLog.committedOffsets(settings.group, settings.topics.tweets);
     await Promise.all(
-      partitions
-        .filter((tp) => tp.topic === this.deps.settings.topics.tweets && !this.tasks.has(tp.partition))
-        .map(async ({ partition }) => {
-          const [checkpoint, progress] = await Promise.all([
-            checkpoints.read<TweetCheckpoint>(tweetTaskName(partition)),
-            BronzeProgress.open(objectStore, BRONZE_DATASETS.tweets.name, partition),
-          ]);
-          const resume: TweetResumePoint | undefined = checkpoint
-            ? { offset: checkpoint.offset, maxEventTime: timeOrNone(checkpoint.maxEventTime) }
-            : undefined;
-          const batcher = new BronzeBatcher<BronzeTweetRow>({
-            dataset: BRONZE_DATASETS.tweets.name,
+      mine.map(async ({ partition }) => {
+        const [checkpoint, progress] = await Promise.all([
+          checkpoints.read<TweetCheckpoint>(tweetTaskName(partition)),
+          BronzeProgress.open(objectStore, BRONZE_DATASETS.tweets.name, partition),
+        ]);
+        const resume: TweetResumePoint = checkpoint
+          ? { offset: checkpoint.offset, maxEventTime: timeOrNone(checkpoint.maxEventTime) }
+          : { offset: committed.get(partition) ?? 0, maxEventTime: Number.NEGATIVE_INFINITY };
+        const batcher = new BronzeBatcher<BronzeTweetRow>({
+          dataset: BRONZE_DATASETS.tweets.name,
+          partition,
+          ...settings.bronze,
+        });
+        if (progress.lastOffset() >= 0) batcher.resumeAfter(progress.lastOffset());
+        const ingest = new TweetIngest(
+          {
             partition,
-            ...settings.bronze,
-          });
-          if (progress.lastOffset() >= 0) batcher.resumeAfter(progress.lastOffset());
-          const ingest = new TweetIngest(
-            {
-              partition,
-              delayMs: settings.delayMs,
-              futureSkewMs: settings.futureSkewMs,
-              idleTimeoutMs: settings.idleTimeoutMs,
-              scorer: this.scorer,
-            },
-            resume,
-            now,
-          );
-          this.tasks.set(partition, {
-            ingest,
-            batcher,
-            progress,
-            closed: [],
-            lastCheckpointAt: now,
-            committed: resume?.offset,
-          });
-          if (resume)
-            await this.seek({
-              topic: this.deps.settings.topics.tweets,
-              partition,
-              offset: resume.offset,
-            });
-          this.deps.logger.info(
-            { partition, resumeFrom: resume?.offset ?? 'committed', bronzeThrough: progress.lastOffset() },
-            'tweets partition assigned',
-          );
-        }),
+            delayMs: settings.delayMs,
+            futureSkewMs: settings.futureSkewMs,
+            idleTimeoutMs: settings.idleTimeoutMs,
+            scorer: this.scorer,
+          },
+          resume,
+          now,
+        );
+        this.tasks.set(partition, {
+          ingest,
+          batcher,
+          progress,
+          closed: [],
+          lastCheckpointAt: now,
+          committed: checkpoint ? resume.offset : undefined,
+        });
+        await this.seek({ topic: settings.topics.tweets, partition, offset: resume.offset });
+        this.deps.logger.info(
+          {
+            partition,
+            resumeFrom: resume.offset,
+            from: checkpoint ? 'checkpoint' : 'commit',
+            bronzeThrough: progress.lastOffset(),
+          },
+          'tweets partition assigned',
+        );
+      }),
     );
   }
 
@@ -320,9 +325,11 @@ export class TweetStage implements Stage {
     } satisfies TweetCheckpoint as unknown as Record<string, unknown>);
     this.deps.crash.reached('after-checkpoint');
     await task.progress.record(resume.maxEventTime - settings.delayMs, now);
-    await this.consumer?.commit([
-      { topic: this.deps.settings.topics.tweets, partition, offset: resume.offset },
-    ]);
+    await commitCheckpointed(
+      this.consumer,
+      [{ topic: this.deps.settings.topics.tweets, partition, offset: resume.offset }],
+      this.deps.logger,
+    );
     task.committed = resume.offset;
     metrics.watermark.set(
       { input: `${this.deps.settings.topics.tweets}/${partition}` },

@@ -114,7 +114,12 @@ describe('the speed layer through server restarts and a lost instance', () => {
       expect(speed.exitCode, `speed layer still running after the ${name} restart`).toBeNull();
     }
     await feeding;
-    await expectExact('speed through restarts of kafka, cassandra and minio', reader, f);
+    try {
+      await expectExact('speed through restarts of kafka, cassandra and minio', reader, f);
+    } catch (error) {
+      process.stdout.write(`speed layer's last log lines:\n${log.slice(-40).join('\n')}\n`);
+      throw error;
+    }
     const retries = log.filter((l) => l.includes('retrying'));
     process.stdout.write(
       `  restarts took ${JSON.stringify(downFor)} ms; the speed layer logged ${retries.length} retry lines and stayed up\n`,

@@ -144,7 +144,7 @@ export function deployment(name: string): NodeJS.ProcessEnv {
     S3_BUCKET: `it-speed-${id}`,
     BRONZE_MAX_AGE: '3s',
     SPEED_IDLE_TIMEOUT: '5s',
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: 'info',
   };
 }
 
