@@ -141,6 +141,7 @@ export function withPrice(row: PricedTweetRow, price?: number, at?: number): Pri
     created_at: row.created_at,
     id: row.id,
   };
+  if (row.late !== undefined) copy.late = row.late;
   if (price !== undefined && at !== undefined) {
     copy.price_at_tweet = price;
     copy.price_tick_at = at;
