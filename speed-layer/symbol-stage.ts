@@ -15,7 +15,6 @@ import type {
   TopicPartition,
   TopicPartitionOffset,
 } from '../infra/kafka/event-log.js';
-import { encodeParquet } from '../infra/lake/parquet-writer.js';
 import { TABLES } from '../schemas/cassandra.js';
 import { decodePriceTick } from '../schemas/events.js';
 import { BRONZE_DATASETS } from '../schemas/lake.js';
@@ -31,6 +30,7 @@ import { BronzeBatcher, type ClosedBronzeObject } from './bronze-batcher.js';
 import { BronzeProgress } from './checkpoints.js';
 import { type DeadLetter, deadLetter, futureRejection } from './dead-letters.js';
 import type { PricedTweetRow } from './joins.js';
+import { putBronzeObjects, settleWrites } from './sink-writes.js';
 import { commitCheckpointed, type Stage } from './stage-loop.js';
 import { SymbolTask, type SymbolTaskState } from './symbol-task.js';
 import type { StageDeps } from './tweet-stage.js';
@@ -275,7 +275,7 @@ export class SymbolStage implements Stage {
       if (entry.closed.length > 0) {
         const closed = entry.closed;
         entry.closed = [];
-        writes.push(this.putObjects(entry, closed, now));
+        writes.push(putBronzeObjects(this.deps, BronzeTickRowSchema, entry.progress, closed, now));
       }
     }
     if (deadLetters.length > 0) {
@@ -303,25 +303,8 @@ export class SymbolStage implements Stage {
       writes.push(
         metrics.timed('sentiment_by_minute', () => viewStore.upsert(TABLES.sentimentByMinute.name, minutes)),
       );
-    const results = await Promise.allSettled(writes);
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
-    if (writes.length > 0) this.deps.crash.reached('after-sinks');
+    await settleWrites(this.deps, writes);
     if (minutes.length > 0) for (const listener of this.listeners) listener(minutes);
-  }
-
-  private async putObjects(
-    entry: SymbolTaskEntry,
-    closed: ClosedBronzeObject<BronzeTickRow>[],
-    now: number,
-  ): Promise<void> {
-    for (const object of closed) {
-      const body = encodeParquet(BronzeTickRowSchema, object.rows);
-      await this.deps.metrics.timed('bronze', () =>
-        entry.progress.putObject(object.key, object.lastOffset, body, now),
-      );
-      this.deps.crash.reached('after-bronze-put');
-    }
   }
 
   private async checkpoint(partition: number, entry: SymbolTaskEntry, now: number): Promise<void> {

@@ -19,7 +19,6 @@ import type {
 } from '../infra/kafka/event-log.js';
 import { partitionForKey } from '../infra/kafka/partitioner.js';
 import type { ObjectStore } from '../infra/lake/object-store.js';
-import { encodeParquet } from '../infra/lake/parquet-writer.js';
 import type { Logger } from '../infra/logger.js';
 import { TABLES } from '../schemas/cassandra.js';
 import type { TopicNames } from '../schemas/events.js';
@@ -32,6 +31,7 @@ import type { CrashPoints } from './crash-points.js';
 import type { DeadLetter } from './dead-letters.js';
 import type { SpeedMetrics } from './metrics.js';
 import type { VaderScorer } from './sentiment/vader.js';
+import { putBronzeObjects, settleWrites } from './sink-writes.js';
 import { commitCheckpointed, type Stage } from './stage-loop.js';
 import { TweetIngest, type TweetResumePoint } from './tweet-ingest.js';
 
@@ -263,7 +263,7 @@ export class TweetStage implements Stage {
       if (task.closed.length > 0) {
         const closed = task.closed;
         task.closed = [];
-        objects.push(this.putObjects(task, closed, now));
+        objects.push(putBronzeObjects(this.deps, BronzeTweetRowSchema, task.progress, closed, now));
       }
     }
     const writes: Promise<unknown>[] = [...objects];
@@ -286,25 +286,7 @@ export class TweetStage implements Stage {
       writes.push(
         metrics.timed('tweets_by_symbol', () => viewStore.upsert(TABLES.tweetsBySymbol.name, tweetRows)),
       );
-    const results = await Promise.allSettled(writes);
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
-    if (writes.length > 0) this.deps.crash.reached('after-sinks');
-  }
-
-  /** A partition's objects go to the lake in offset order, each put done before the next begins. */
-  private async putObjects(
-    task: TweetTask,
-    closed: ClosedBronzeObject<BronzeTweetRow>[],
-    now: number,
-  ): Promise<void> {
-    for (const object of closed) {
-      const body = encodeParquet(BronzeTweetRowSchema, object.rows);
-      await this.deps.metrics.timed('bronze', () =>
-        task.progress.putObject(object.key, object.lastOffset, body, now),
-      );
-      this.deps.crash.reached('after-bronze-put');
-    }
+    await settleWrites(this.deps, writes);
   }
 
   private async checkpoint(partition: number, task: TweetTask, now: number): Promise<void> {

@@ -14,20 +14,16 @@ import type { Backends } from '../../infra/backends.js';
 import { sleep } from '../../infra/retry.js';
 import type { SentimentMinuteRow } from '../../schemas/rows.js';
 import {
-  countBronze,
   deployment,
   exitOf,
+  expectExact,
   type Fixture,
   finalMinutes,
-  lateDecisions,
   minuteKey,
   openReader,
   replayFixture,
   startSpeed,
   stopSpeed,
-  sum,
-  tweetRowsBySymbol,
-  until,
   writeFixture,
 } from './speed-harness.js';
 
@@ -122,51 +118,13 @@ describe('sentiment speed killed with SIGKILL, restarted, drained', () => {
     await feeding;
     const last = startSpeed(env, port);
     children.push(last);
-    let decided = { late: 0, onTime: 0, undecided: 0 };
-    await until(
-      'every pair decided and every on-time pair in a final minute',
-      async () => {
-        decided = await lateDecisions(reader, f);
-        return (
-          decided.late + decided.onTime >= f.pairs && sum(await finalMinutes(reader, f)) >= decided.onTime
-        );
-      },
-      240_000,
-    );
-    await until(
-      'bronze complete',
-      async () => (await countBronze(reader, 'tweets')).rows >= f.bronzeTweets,
-      60_000,
-    );
-    await until(
-      'bronze ticks complete',
-      async () => (await countBronze(reader, 'stock_prices')).rows >= f.bronzeTicks,
-      60_000,
-    );
-    await sleep(3000);
+    await expectExact(`speed after ${kills.length} kills (${kills.join('; ')})`, reader, f);
+    await sleep(1000);
     await watcher.stop();
-    const finalCount = sum(await finalMinutes(reader, f));
-    const bronzeTweets = await countBronze(reader, 'tweets');
-    const bronzeTicks = await countBronze(reader, 'stock_prices');
-    const tweetRows = await tweetRowsBySymbol(reader, f);
-    const tweetRowTotal = [...tweetRows.values()].reduce((a, b) => a + b, 0);
     process.stdout.write(
-      [
-        `speed after ${kills.length} kills (${kills.join('; ')}):`,
-        `  bronze tweet rows ${bronzeTweets.rows} (distinct offsets ${bronzeTweets.distinctOffsets}) vs tweets produced ${f.bronzeTweets}`,
-        `  bronze tick rows ${bronzeTicks.rows} (distinct offsets ${bronzeTicks.distinctOffsets}) vs ticks produced ${f.bronzeTicks}`,
-        `  tweets_by_symbol rows ${tweetRowTotal} vs (tweet, symbol) pairs ${f.pairs}; late ${decided.late}, on time ${decided.onTime}, undecided ${decided.undecided}`,
-        `  final minute tweets ${finalCount} vs pairs on time ${decided.onTime}`,
-        `  final minute rows watched ${watcher.size()}, changed after being final: ${watcher.changed.length}`,
-        '',
-      ].join('\n'),
+      `  final minute rows watched ${watcher.size()}, changed after being final: ${watcher.changed.length}\n`,
     );
     expect(kills.length).toBeGreaterThanOrEqual(5);
-    expect(bronzeTweets).toEqual({ rows: f.bronzeTweets, distinctOffsets: f.bronzeTweets });
-    expect(bronzeTicks).toEqual({ rows: f.bronzeTicks, distinctOffsets: f.bronzeTicks });
-    expect(Object.fromEntries(tweetRows)).toEqual(Object.fromEntries(f.pairsBySymbol));
-    expect(decided.late + decided.onTime).toBe(f.pairs);
-    expect(finalCount).toBe(decided.onTime);
     expect(watcher.changed).toEqual([]);
     expect(await stopSpeed(last)).toBe(0);
   });

@@ -11,18 +11,14 @@ import type { Backends } from '../../infra/backends.js';
 import { down, up } from '../../infra/local/index.js';
 import { sleep } from '../../infra/retry.js';
 import {
-  countBronze,
   deployment,
   exitOf,
+  expectExact,
   type Fixture,
-  finalMinutes,
-  lateDecisions,
   openReader,
   replayFixture,
   startSpeed,
   stopSpeed,
-  sum,
-  tweetRowsBySymbol,
   until,
   writeFixture,
 } from './speed-harness.js';
@@ -43,49 +39,6 @@ function stderrOf(child: ChildProcess): string[] {
   const lines: string[] = [];
   child.stderr?.on('data', (chunk: Buffer) => lines.push(...chunk.toString().split('\n').filter(Boolean)));
   return lines;
-}
-
-async function expectExact(label: string, reader: Backends, f: Fixture): Promise<void> {
-  let decided = { late: 0, onTime: 0, undecided: 0 };
-  await until(
-    `${label}: every pair decided and counted`,
-    async () => {
-      decided = await lateDecisions(reader, f);
-      return decided.late + decided.onTime >= f.pairs && sum(await finalMinutes(reader, f)) >= decided.onTime;
-    },
-    300_000,
-  );
-  await until(
-    `${label}: bronze`,
-    async () => (await countBronze(reader, 'tweets')).rows >= f.bronzeTweets,
-    90_000,
-  );
-  await until(
-    `${label}: bronze ticks`,
-    async () => (await countBronze(reader, 'stock_prices')).rows >= f.bronzeTicks,
-    90_000,
-  );
-  await sleep(2000);
-  const finalCount = sum(await finalMinutes(reader, f));
-  const bronzeTweets = await countBronze(reader, 'tweets');
-  const bronzeTicks = await countBronze(reader, 'stock_prices');
-  const tweetRows = await tweetRowsBySymbol(reader, f);
-  decided = await lateDecisions(reader, f);
-  process.stdout.write(
-    [
-      `${label}:`,
-      `  bronze tweet rows ${bronzeTweets.rows} (distinct offsets ${bronzeTweets.distinctOffsets}) vs tweets produced ${f.bronzeTweets}`,
-      `  bronze tick rows ${bronzeTicks.rows} (distinct offsets ${bronzeTicks.distinctOffsets}) vs ticks produced ${f.bronzeTicks}`,
-      `  tweets_by_symbol rows ${[...tweetRows.values()].reduce((a, b) => a + b, 0)} vs pairs ${f.pairs} (late ${decided.late}, on time ${decided.onTime})`,
-      `  final minute tweets ${finalCount} vs pairs on time ${decided.onTime}`,
-      '',
-    ].join('\n'),
-  );
-  expect(bronzeTweets).toEqual({ rows: f.bronzeTweets, distinctOffsets: f.bronzeTweets });
-  expect(bronzeTicks).toEqual({ rows: f.bronzeTicks, distinctOffsets: f.bronzeTicks });
-  expect(Object.fromEntries(tweetRows)).toEqual(Object.fromEntries(f.pairsBySymbol));
-  expect(decided.late + decided.onTime).toBe(f.pairs);
-  expect(finalCount).toBe(decided.onTime);
 }
 
 describe('the speed layer through server restarts and a lost instance', () => {

@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { tableFromIPC } from 'apache-arrow';
 import { readParquet } from 'parquet-wasm';
 import pino from 'pino';
+import { expect } from 'vitest';
 import { type Backends, openBackends } from '../../infra/backends.js';
 import { loadConfig } from '../../infra/config.js';
 import { sleep } from '../../infra/retry.js';
@@ -298,4 +299,52 @@ export function exitOf(child: ChildProcess): Promise<{ code: number | null; sign
   if (child.exitCode !== null || child.signalCode !== null)
     return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
   return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+}
+
+/**
+ * Waits until the deployment has drained `f`, prints the compared totals, and expects them exact:
+ * bronze rows = events (no offset twice), tweets_by_symbol rows = pairs, every pair decided, and
+ * final minute counts = the pairs decided on time.
+ */
+export async function expectExact(label: string, reader: Backends, f: Fixture): Promise<void> {
+  let decided = { late: 0, onTime: 0, undecided: 0 };
+  await until(
+    `${label}: every pair decided and counted`,
+    async () => {
+      decided = await lateDecisions(reader, f);
+      return decided.late + decided.onTime >= f.pairs && sum(await finalMinutes(reader, f)) >= decided.onTime;
+    },
+    300_000,
+  );
+  await until(
+    `${label}: bronze`,
+    async () => (await countBronze(reader, 'tweets')).rows >= f.bronzeTweets,
+    90_000,
+  );
+  await until(
+    `${label}: bronze ticks`,
+    async () => (await countBronze(reader, 'stock_prices')).rows >= f.bronzeTicks,
+    90_000,
+  );
+  await sleep(2000);
+  const finalCount = sum(await finalMinutes(reader, f));
+  const bronzeTweets = await countBronze(reader, 'tweets');
+  const bronzeTicks = await countBronze(reader, 'stock_prices');
+  const tweetRows = await tweetRowsBySymbol(reader, f);
+  decided = await lateDecisions(reader, f);
+  process.stdout.write(
+    [
+      `${label}:`,
+      `  bronze tweet rows ${bronzeTweets.rows} (distinct offsets ${bronzeTweets.distinctOffsets}) vs tweets produced ${f.bronzeTweets}`,
+      `  bronze tick rows ${bronzeTicks.rows} (distinct offsets ${bronzeTicks.distinctOffsets}) vs ticks produced ${f.bronzeTicks}`,
+      `  tweets_by_symbol rows ${[...tweetRows.values()].reduce((a, b) => a + b, 0)} vs pairs ${f.pairs} (late ${decided.late}, on time ${decided.onTime})`,
+      `  final minute tweets ${finalCount} vs pairs on time ${decided.onTime}`,
+      '',
+    ].join('\n'),
+  );
+  expect(bronzeTweets).toEqual({ rows: f.bronzeTweets, distinctOffsets: f.bronzeTweets });
+  expect(bronzeTicks).toEqual({ rows: f.bronzeTicks, distinctOffsets: f.bronzeTicks });
+  expect(Object.fromEntries(tweetRows)).toEqual(Object.fromEntries(f.pairsBySymbol));
+  expect(decided.late + decided.onTime).toBe(f.pairs);
+  expect(finalCount).toBe(decided.onTime);
 }
