@@ -12,6 +12,8 @@ describe('infra/local API without servers', () => {
   it('reports every server stopped in an empty data folder, with its endpoint and log file', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'infra-data-'));
     vi.stubEnv('INFRA_DATA_DIR', dataDir);
+    // The default ports, whatever the calling environment chose.
+    for (const name of ['INFRA_KAFKA_PORT', 'INFRA_CASSANDRA_PORT', 'INFRA_MINIO_PORT']) vi.stubEnv(name, '');
     expect(await status()).toEqual([
       {
         name: 'kafka',
