@@ -118,7 +118,7 @@ describe('sentiment speed killed with SIGKILL, restarted, drained', () => {
     await feeding;
     const last = startSpeed(env, port);
     children.push(last);
-    await expectExact(`speed after ${kills.length} kills (${kills.join('; ')})`, reader, f);
+    await expectExact(`speed after ${kills.length} kills (${kills.join('; ')})`, reader, f, env);
     await sleep(1000);
     await watcher.stop();
     process.stdout.write(
