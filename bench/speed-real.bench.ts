@@ -161,6 +161,8 @@ const startSpeed = (): ChildProcess => {
   return c;
 };
 let child = startSpeed();
+// A bench that dies (e.g. a server restarted by another run) must not leave the speed layer running.
+process.on('exit', () => child.kill('SIGKILL'));
 let speedRestarts = 0;
 let pid = child.pid as number;
 const readServerPids = () =>
@@ -254,6 +256,10 @@ const steadyRate =
     : Number.NaN;
 const sinkBody = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
 const bronze = await countBronze(backends, 'tweets');
+if (bronze.rows !== TOTAL || bronze.distinctOffsets !== TOTAL)
+  notes.push(
+    `WARNING: bronze holds ${bronze.rows} rows, ${bronze.distinctOffsets} distinct offsets, for ${TOTAL} tweets`,
+  );
 out(
   `ours, every sink: ${TOTAL} tweets in bronze and the views in ${e2eSeconds.toFixed(1)} s after the first read; bronze ${bronze.rows} rows (${bronze.distinctOffsets} distinct offsets); consumed metric ${consumedAtDrain}`,
 );
@@ -367,7 +373,7 @@ const rssValues = rss.map((r) => r.mib);
 const third = Math.floor(rssValues.length / 3);
 const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 notes.push(
-  `latency run: published ${latency.published} tweets at ${latency.publishedPerSecond.toFixed(0)}/s; tweet rows not seen within 20 s: ${latency.tweetRowMissing}; minute rows not seen: ${latency.minuteRowMissing}; max ${Math.max(...latency.tweetRow)} ms (tweet row), ${Math.max(...latency.minuteRowSeen)} ms (minute row)`,
+  `latency run: published ${latency.published} tweets at ${latency.publishedPerSecond.toFixed(0)}/s; tweet rows not seen within 20 s: ${latency.tweetRowMissing}; minute rows not seen: ${latency.minuteRowMissing}; failed produce calls: ${latency.failedBatches}; max ${Math.max(...latency.tweetRow)} ms (tweet row), ${Math.max(...latency.minuteRowSeen)} ms (minute row)`,
 );
 notes.push(
   `CPU during the latency run (${latencyCpu.wallSeconds.toFixed(0)} s): ${latencyCpu.processes.map((p) => `${p.name} ${p.cores.toFixed(2)}`).join(', ')} cores`,

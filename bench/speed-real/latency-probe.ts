@@ -36,6 +36,8 @@ export interface LatencyResult {
   /** ms from publication to that row's updated_at (the stage's processing time of the upsert). */
   minuteRowUpdatedAt: number[];
   minuteRowMissing: number;
+  /** produce calls that failed (a server restarted by another run) */
+  failedBatches: number;
 }
 
 interface Sample {
@@ -135,6 +137,7 @@ export async function measureLatency(o: LatencyOptions): Promise<LatencyResult> 
   let sent = 0;
   let ticksSent = 0;
   let withCashtag = 0;
+  let failedBatches = 0;
   const inFlight = new Set<Promise<unknown>>();
   while (Date.now() < end) {
     const owed = Math.floor(((Date.now() - start) / 1000) * o.ratePerSecond) - sent;
@@ -162,7 +165,10 @@ export async function measureLatency(o: LatencyOptions): Promise<LatencyResult> 
         batch.push(tweetMessage(t));
       }
       sent += owed;
-      const p = o.eventLog.produce(o.tweetsTopic, batch);
+      // A server restarted by another run fails a batch: count it (its samples then go missing).
+      const p = o.eventLog.produce(o.tweetsTopic, batch).catch(() => {
+        failedBatches++;
+      });
       inFlight.add(p);
       void p.finally(() => inFlight.delete(p));
     }
@@ -170,7 +176,9 @@ export async function measureLatency(o: LatencyOptions): Promise<LatencyResult> 
     if (ticksOwed > 0) {
       const ticks = Array.from({ length: ticksOwed }, () => tickMessage(walk.next()));
       ticksSent += ticksOwed;
-      const p = o.eventLog.produce(o.pricesTopic, ticks);
+      const p = o.eventLog.produce(o.pricesTopic, ticks).catch(() => {
+        failedBatches++;
+      });
       inFlight.add(p);
       void p.finally(() => inFlight.delete(p));
     }
@@ -205,5 +213,6 @@ export async function measureLatency(o: LatencyOptions): Promise<LatencyResult> 
     minuteRowSeen,
     minuteRowUpdatedAt,
     minuteRowMissing,
+    failedBatches,
   };
 }
