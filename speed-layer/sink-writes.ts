@@ -1,4 +1,7 @@
-/** How both stages write a batch's outputs: all at once, bronze objects of a partition in order. */
+/**
+ * What both stages do the same way: write a batch's outputs (all at once, a partition's bronze
+ * objects in order) and checkpoint the tasks whose interval is up.
+ */
 import type { TSchema } from 'typebox';
 import { encodeParquet } from '../infra/lake/parquet-writer.js';
 import type { BronzeRow, ClosedBronzeObject } from './bronze-batcher.js';
@@ -35,4 +38,19 @@ export async function settleWrites(deps: SinkDeps, writes: Promise<unknown>[]): 
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
   if (writes.length > 0) deps.crash.reached('after-sinks');
+}
+
+/** Checkpoints every task whose checkpoint interval has passed (all of them when `force`). */
+export async function checkpointDue<T extends { lastCheckpointAt: number }>(
+  tasks: ReadonlyMap<number, T>,
+  now: number,
+  force: boolean,
+  intervalMs: number,
+  checkpoint: (partition: number, task: T) => Promise<void>,
+): Promise<void> {
+  await Promise.all(
+    [...tasks].map(([partition, task]) =>
+      force || now - task.lastCheckpointAt >= intervalMs ? checkpoint(partition, task) : undefined,
+    ),
+  );
 }

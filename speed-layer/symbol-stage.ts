@@ -30,7 +30,7 @@ import { BronzeBatcher, type ClosedBronzeObject } from './bronze-batcher.js';
 import { BronzeProgress } from './checkpoints.js';
 import { type DeadLetter, deadLetter, futureRejection } from './dead-letters.js';
 import type { PricedTweetRow } from './joins.js';
-import { putBronzeObjects, settleWrites } from './sink-writes.js';
+import { checkpointDue, putBronzeObjects, settleWrites } from './sink-writes.js';
 import { commitCheckpointed, type Stage } from './stage-loop.js';
 import { SymbolTask, type SymbolTaskState } from './symbol-task.js';
 import type { StageDeps } from './tweet-stage.js';
@@ -244,12 +244,8 @@ export class SymbolStage implements Stage {
       if (aged.length > 0) entry.closed.push(...aged);
     }
     await this.writeOutputs(now);
-    await Promise.all(
-      [...this.tasks].map(([p, entry]) =>
-        force || now - entry.lastCheckpointAt >= this.deps.settings.checkpointIntervalMs
-          ? this.checkpoint(p, entry, now)
-          : undefined,
-      ),
+    await checkpointDue(this.tasks, now, force, this.deps.settings.checkpointIntervalMs, (p, entry) =>
+      this.checkpoint(p, entry, now),
     );
     await this.recordLag(now);
   }

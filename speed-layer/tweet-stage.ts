@@ -31,7 +31,7 @@ import type { CrashPoints } from './crash-points.js';
 import type { DeadLetter } from './dead-letters.js';
 import type { SpeedMetrics } from './metrics.js';
 import type { VaderScorer } from './sentiment/vader.js';
-import { putBronzeObjects, settleWrites } from './sink-writes.js';
+import { checkpointDue, putBronzeObjects, settleWrites } from './sink-writes.js';
 import { commitCheckpointed, type Stage } from './stage-loop.js';
 import { TweetIngest, type TweetResumePoint } from './tweet-ingest.js';
 
@@ -206,12 +206,8 @@ export class TweetStage implements Stage {
       if (aged.length > 0) task.closed.push(...aged);
     }
     await this.writeOutputs(now);
-    await Promise.all(
-      [...this.tasks].map(([partition, task]) =>
-        force || now - task.lastCheckpointAt >= this.deps.settings.checkpointIntervalMs
-          ? this.checkpoint(partition, task, now)
-          : undefined,
-      ),
+    await checkpointDue(this.tasks, now, force, this.deps.settings.checkpointIntervalMs, (p, task) =>
+      this.checkpoint(p, task, now),
     );
     await this.recordLag(now);
   }
@@ -304,7 +300,7 @@ export class TweetStage implements Stage {
     await checkpoints.write(tweetTaskName(partition), {
       offset: resume.offset,
       maxEventTime: resume.maxEventTime,
-    } satisfies TweetCheckpoint as unknown as Record<string, unknown>);
+    } satisfies TweetCheckpoint);
     this.deps.crash.reached('after-checkpoint');
     await task.progress.record(resume.maxEventTime - settings.delayMs, now);
     await commitCheckpointed(
