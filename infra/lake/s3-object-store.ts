@@ -213,8 +213,12 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
-  async *list(prefix: string): AsyncIterable<ObjectInfo> {
-    assertObjectPrefix(prefix);
+  /** Every page of a ListObjectsV2 listing of `prefix`, one level deep with `delimiter`. */
+  private async *pages(
+    prefix: string,
+    operation: string,
+    delimiter?: string,
+  ): AsyncIterable<ListObjectsV2CommandOutput> {
     let token: string | undefined;
     do {
       let page: ListObjectsV2CommandOutput;
@@ -223,50 +227,34 @@ export class S3ObjectStore implements ObjectStore {
           new ListObjectsV2Command({
             Bucket: this.bucket,
             Prefix: prefix,
+            ...(delimiter ? { Delimiter: delimiter } : {}),
             ...(this.listPageSize ? { MaxKeys: this.listPageSize } : {}),
             ...(token ? { ContinuationToken: token } : {}),
           }),
         );
       } catch (error) {
-        throw this.wrap(`list ${prefix}`, error);
+        throw this.wrap(`${operation} ${prefix}`, error);
       }
-      // S3 lists in UTF-8 binary key order, which is the port's key order.
-      for (const o of page.Contents ?? []) {
-        if (o.Key === undefined) continue;
-        yield { key: o.Key, size: o.Size ?? 0, lastModified: o.LastModified?.getTime() ?? 0 };
-      }
+      yield page;
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
+  }
+
+  async *list(prefix: string): AsyncIterable<ObjectInfo> {
+    assertObjectPrefix(prefix);
+    // S3 lists in UTF-8 binary key order, which is the port's key order.
+    for await (const page of this.pages(prefix, 'list')) yield* objectInfos(page);
   }
 
   async listLevel(prefix: string): Promise<ObjectLevel> {
     assertObjectPrefix(prefix);
     const objects: ObjectInfo[] = [];
     const prefixes: string[] = [];
-    let token: string | undefined;
-    do {
-      let page: ListObjectsV2CommandOutput;
-      try {
-        page = await this.client.send(
-          new ListObjectsV2Command({
-            Bucket: this.bucket,
-            Prefix: prefix,
-            Delimiter: '/',
-            ...(this.listPageSize ? { MaxKeys: this.listPageSize } : {}),
-            ...(token ? { ContinuationToken: token } : {}),
-          }),
-        );
-      } catch (error) {
-        throw this.wrap(`list level ${prefix}`, error);
-      }
-      // Each page is in key order and pages follow each other, so appending keeps the order.
-      for (const o of page.Contents ?? []) {
-        if (o.Key === undefined) continue;
-        objects.push({ key: o.Key, size: o.Size ?? 0, lastModified: o.LastModified?.getTime() ?? 0 });
-      }
+    // Each page is in key order and pages follow each other, so appending keeps the order.
+    for await (const page of this.pages(prefix, 'list level', '/')) {
+      objects.push(...objectInfos(page));
       for (const p of page.CommonPrefixes ?? []) if (p.Prefix !== undefined) prefixes.push(p.Prefix);
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
+    }
     return { objects, prefixes };
   }
 
@@ -289,4 +277,12 @@ export class S3ObjectStore implements ObjectStore {
   async close(): Promise<void> {
     this.client.destroy();
   }
+}
+
+function objectInfos(page: ListObjectsV2CommandOutput): ObjectInfo[] {
+  return (page.Contents ?? []).flatMap((o) =>
+    o.Key === undefined
+      ? []
+      : [{ key: o.Key, size: o.Size ?? 0, lastModified: o.LastModified?.getTime() ?? 0 }],
+  );
 }
