@@ -9,6 +9,7 @@ import Fastify, { type FastifyBaseLogger, LogController } from 'fastify';
 import type { Backends } from '../infra/backends.js';
 import type { Logger } from '../infra/logger.js';
 import { healthRoutes } from './routes/health.js';
+import { streamRoutes } from './routes/stream.js';
 
 export interface AppOptions {
   logger: Logger;
@@ -54,6 +55,7 @@ export async function buildApp(options: AppOptions) {
   });
 
   await app.register(healthRoutes, { backends: options.backends, version: options.version });
+  await app.register(streamRoutes, { viewStore: options.backends.viewStore });
   return app;
 }
 
