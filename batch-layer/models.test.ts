@@ -67,6 +67,7 @@ describe('model files', () => {
       'candles_1m',
       'candles_5m',
       'sentiment_hourly',
+      'sentiment_minute',
       'sentiment_pivot_hourly',
       'sentiment_price_correlation',
       'topic_statistics',

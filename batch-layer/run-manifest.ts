@@ -4,6 +4,7 @@
  * that completed. The pointer is written last, so a reader that finds it finds a whole manifest.
  */
 import type { ObjectStore } from '../infra/lake/object-store.js';
+import type { LatestRunPointer } from '../schemas/gold.js';
 import { goldRunKey } from '../schemas/lake.js';
 import type { InputError } from './engine.js';
 import { GOLD_LATEST_RUN_KEY } from './gold-keys.js';
@@ -47,12 +48,8 @@ export interface RunManifest {
   seconds: number;
 }
 
-export interface LatestRunPointer {
-  runId: string;
-  key: string;
-  coveredUntil: string | null;
-  finishedAt: string;
-}
+// The pointer is read by the API too, so its type lives in schemas/.
+export type { LatestRunPointer } from '../schemas/gold.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
