@@ -20,6 +20,9 @@ import { BronzeBatcher } from '../speed-layer/bronze-batcher.js';
 import { vaderScorer } from '../speed-layer/sentiment/vader.js';
 import { SymbolTask } from '../speed-layer/symbol-task.js';
 import { TweetIngest } from '../speed-layer/tweet-ingest.js';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
+import { GCProfiler } from 'node:v8';
 import { report } from './harness.js';
 
 const PARTITIONS = 3;
@@ -233,6 +236,16 @@ texts = [];
 // Warm-up run, then the measured one on a fresh pipeline.
 for (const run of ['warm-up', 'measured'] as const) {
   const p = pipeline();
+  // SPEED_BENCH_PROFILE=<file>: a CPU profile of the measured run alone (open it in DevTools).
+  const profile = run === 'measured' ? process.env.SPEED_BENCH_PROFILE : undefined;
+  const inspector = profile ? new Session() : undefined;
+  if (inspector) {
+    inspector.connect();
+    inspector.post('Profiler.enable');
+    inspector.post('Profiler.start');
+  }
+  const gcProfiler = new GCProfiler();
+  gcProfiler.start();
   const cpuStart = process.cpuUsage();
   const start = performance.now();
   tweetBatches.forEach((batch, i) => {
@@ -245,6 +258,15 @@ for (const run of ['warm-up', 'measured'] as const) {
   const seconds = (performance.now() - start) / 1000;
   // Other work on the machine stretches wall time; the process's own CPU time per tweet does not.
   const cpu = process.cpuUsage(cpuStart);
+  const gc = gcProfiler.stop();
+  inspector?.post('Profiler.stop', (error, result) => {
+    if (!error && profile) writeFileSync(profile, JSON.stringify(result.profile));
+  });
+  inspector?.disconnect();
+  const gcMs = (gc?.statistics ?? []).reduce((n, s) => n + s.cost / 1000, 0);
+  const scavengeMs = (gc?.statistics ?? [])
+    .filter((s) => s.gcType === 'Scavenge')
+    .reduce((n, s) => n + s.cost / 1000, 0);
   if (run === 'measured') {
     if (p.bronzeRows !== count) throw new Error(`bronze rows ${p.bronzeRows} != ${count}`);
     report('speed layer operators, one core (embedded mode without the ports)', [
@@ -260,7 +282,7 @@ for (const run of ['warm-up', 'measured'] as const) {
       },
     ]);
     process.stdout.write(
-      `  CPU ${(((cpu.user + cpu.system) / count) * 1000).toFixed(0)} ns/tweet (user ${(cpu.user / 1e6).toFixed(2)} s, system ${(cpu.system / 1e6).toFixed(2)} s, wall ${seconds.toFixed(2)} s; GC threads count as CPU)\n`,
+      `  CPU ${(((cpu.user + cpu.system) / count) * 1000).toFixed(0)} ns/tweet (user ${(cpu.user / 1e6).toFixed(2)} s, system ${(cpu.system / 1e6).toFixed(2)} s, wall ${seconds.toFixed(2)} s; GC threads count as CPU), of which GC pauses ${((gcMs * 1e6) / count).toFixed(0)} ns/tweet (scavenges ${((scavengeMs * 1e6) / count).toFixed(0)} ns)\n`,
     );
     const part = (ms: number) => `${((ms * 1e6) / count).toFixed(0)} ns`;
     process.stdout.write(

@@ -14,9 +14,10 @@ import { decodeTweet } from '../schemas/events.js';
 import type { BronzeTweetRow, TweetBySymbolRow } from '../schemas/rows.js';
 import { sentimentLabel } from '../schemas/rows.js';
 import type { InternalRecord } from '../schemas/speed.js';
-import { MINUTE_MS, utcDay, windowStart } from '../schemas/time.js';
+import { utcDay } from '../schemas/time.js';
 import { extractCashtags } from './cashtags.js';
 import { type DeadLetter, deadLetter, futureRejection } from './dead-letters.js';
+import { RecentIds } from './dedup.js';
 import type { VaderScorer } from './sentiment/vader.js';
 
 export interface TweetIngestOptions {
@@ -49,17 +50,8 @@ const RESUME_POINT_EVERY = 256;
 export class TweetIngest {
   readonly partition: number;
   private maxEventTime = NO_TIME;
-  /**
-   * Ids seen with event time at or above the watermark, with the minute bucket each is in, for the
-   * duplicate check: one lookup per message. An id is remembered once, so it is in one bucket.
-   */
-  private readonly recentIds = new Map<string, number>();
-  /** The ids of each minute bucket of recentIds, to forget them together. */
-  private readonly bucketIds = new Map<number, string[]>();
-  /** Per minute bucket, the lowest offset in it: a replay must start no later. */
-  private readonly bucketMinOffset = new Map<number, number>();
-  /** The watermark at which the oldest bucket is evicted: eviction runs only once it is crossed. */
-  private nextEviction = Number.POSITIVE_INFINITY;
+  /** Ids seen within the watermark horizon, for the duplicate check. */
+  private readonly recentIds = new RecentIds();
   private nextOffset: number | undefined;
   private lastDataAt: number;
   private idleSent = false;
@@ -163,39 +155,11 @@ export class TweetIngest {
   }
 
   /**
-   * Same id already seen within the watermark horizon (a producer retry): Spark's
-   * dropDuplicatesWithinWatermark. Ids older than the watermark are forgotten; a copy that old is
-   * late downstream anyway and counts in no window.
+   * Same id already seen within the watermark horizon (a producer retry). Ids older than the
+   * watermark are forgotten; a copy that old is late downstream anyway and counts in no window.
    */
   private seenBefore(id: string, eventTime: number, offset: number): boolean {
-    const wm = this.watermark();
-    if (wm >= this.nextEviction) this.evictBelow(wm);
-    if (this.recentIds.has(id)) return true;
-    if (eventTime < wm) return false;
-    const minute = windowStart(eventTime, MINUTE_MS);
-    let ids = this.bucketIds.get(minute);
-    if (!ids) {
-      ids = [];
-      this.bucketIds.set(minute, ids);
-      this.bucketMinOffset.set(minute, offset);
-      if (minute + MINUTE_MS < this.nextEviction) this.nextEviction = minute + MINUTE_MS;
-    }
-    ids.push(id);
-    this.recentIds.set(id, minute);
-    return false;
-  }
-
-  /** Forgets every minute bucket wholly below the watermark. */
-  private evictBelow(wm: number): void {
-    let next = Number.POSITIVE_INFINITY;
-    for (const [minute, ids] of this.bucketIds) {
-      if (minute + MINUTE_MS <= wm) {
-        for (const id of ids) this.recentIds.delete(id);
-        this.bucketIds.delete(minute);
-        this.bucketMinOffset.delete(minute);
-      } else if (minute + MINUTE_MS < next) next = minute + MINUTE_MS;
-    }
-    this.nextEviction = next;
+    return this.recentIds.seen(id, eventTime, offset, this.watermark());
   }
 
   /**
@@ -240,9 +204,7 @@ export class TweetIngest {
 
   /** The lowest offset the duplicate check still needs (undefined: none). */
   lowestNeededOffset(): number | undefined {
-    let min: number | undefined;
-    for (const o of this.bucketMinOffset.values()) if (min === undefined || o < min) min = o;
-    return min;
+    return this.recentIds.lowestOffset();
   }
 
   /**
