@@ -217,6 +217,54 @@ export const VARIABLES = {
     default: '3000',
     parse: integer(0, 65535),
   }),
+  apiSymbols: variable({
+    name: 'API_SYMBOLS',
+    description:
+      'symbols the API tracks besides those in gold: `/v1/symbols` lists them, and a symbol in neither answers 404',
+    form: 'comma-separated symbols (1-6 letters, optional .X suffix)',
+    default: 'AAPL,MSFT,AMZN,GOOGL,META,NVDA,TSLA,JPM,V,WMT,XOM,NFLX,BTC,ETH',
+    parse: (raw) => list(/^[A-Za-z]{1,6}(?:\.[A-Za-z])?$/)(raw)?.map((s) => s.toUpperCase()),
+  }),
+  apiKeys: variable({
+    name: 'API_KEYS',
+    description:
+      'API keys accepted in the `x-api-key` header (or `api_key` query parameter) of `/v1/*`; unset: no key needed',
+    form: 'comma-separated keys of 8-128 letters, digits, . _ ~ -',
+    parse: list(/^[A-Za-z0-9._~-]{8,128}$/),
+  }),
+  apiCorsOrigins: variable({
+    name: 'API_CORS_ORIGINS',
+    description: 'origins the API allows by CORS; unset: no CORS headers',
+    form: '* or comma-separated origins, e.g. http://localhost:5173',
+    parse: (raw) => (raw.trim() === '*' ? ['*'] : list(/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/)(raw)),
+  }),
+  apiRateLimit: variable({
+    name: 'API_RATE_LIMIT',
+    description: 'requests per minute the API answers per client address (429 beyond); 0: no limit',
+    form: 'an integer 0..10000000',
+    default: '0',
+    parse: integer(0, 10_000_000),
+  }),
+  apiBackendTimeout: variable({
+    name: 'API_BACKEND_TIMEOUT',
+    description: 'deadline of each backend request of the API; past it the request answers 503 naming the backend',
+    form: 'a duration like 2s or 500ms',
+    default: '2s',
+    parse: duration(1),
+  }),
+  apiHorizonRefresh: variable({
+    name: 'API_HORIZON_REFRESH',
+    description: 'how often the API re-reads the batch horizon (`gold/_runs/latest.json`)',
+    form: 'a duration like 5s (0: on every request)',
+    default: '5s',
+    parse: duration(0),
+  }),
+  apiGoldCacheDir: variable({
+    name: 'API_GOLD_CACHE_DIR',
+    description: 'folder under which the API keeps the gold files it reads (a fresh sub-folder per process); unset: the OS temp folder',
+    form: 'a path',
+    parse: text(),
+  }),
   metricsPort: variable({
     name: 'METRICS_PORT',
     description: 'port of a Prometheus /metrics endpoint for non-API processes; unset: none',
@@ -325,7 +373,22 @@ export interface Config {
     | { endpoint?: string; bucket: string; region: string; accessKeyId?: string; secretAccessKey?: string }
     | undefined;
   lakeDir: string;
-  api: { host: string; port: number };
+  api: {
+    host: string;
+    port: number;
+    /** Tracked symbols, upper case. */
+    symbols: string[];
+    /** Accepted keys; undefined: keys are off. */
+    keys: string[] | undefined;
+    /** CORS origins (`*`: any); undefined: CORS is off. */
+    corsOrigins: string[] | undefined;
+    /** 0: no limit. */
+    rateLimitPerMinute: number;
+    backendTimeoutMs: number;
+    horizonRefreshMs: number;
+    /** Undefined: the OS temp folder. */
+    goldCacheDir: string | undefined;
+  };
   metricsPort: number | undefined;
   watermarkDelayMs: number;
   speed: { futureSkewMs: number; idleTimeoutMs: number };
@@ -459,7 +522,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, now: number = D
         }
       : undefined,
     lakeDir: c.lakeDir as string,
-    api: { host: c.apiHost as string, port: c.apiPort as number },
+    api: {
+      host: c.apiHost as string,
+      port: c.apiPort as number,
+      symbols: c.apiSymbols as string[],
+      keys: c.apiKeys,
+      corsOrigins: c.apiCorsOrigins,
+      rateLimitPerMinute: c.apiRateLimit as number,
+      backendTimeoutMs: c.apiBackendTimeout as number,
+      horizonRefreshMs: c.apiHorizonRefresh as number,
+      goldCacheDir: c.apiGoldCacheDir,
+    },
     metricsPort: c.metricsPort,
     watermarkDelayMs: c.watermarkDelay as number,
     speed: { futureSkewMs: c.speedFutureSkew as number, idleTimeoutMs: c.speedIdleTimeout as number },

@@ -35,6 +35,17 @@ export function ratePacer(ratePerSecond: number): Pacer {
   };
 }
 
+/**
+ * Each message when the wall clock reaches its event time (`timestamp`): one from the past at
+ * once, one from the future when its time comes. For feeds whose event times start in the past
+ * (the demo's history) and then go on in real time.
+ */
+export function eventTimePacer(): Pacer {
+  return {
+    due: (message, now) => (message.timestamp === undefined ? now : now + (message.timestamp - Date.now())),
+  };
+}
+
 /** Original pace (speed 1) or N times faster, from each message's `timestamp` (its event time). */
 export function replayPacer(speed: number): Pacer {
   if (!Number.isFinite(speed)) return asFastAsPossible;

@@ -89,4 +89,45 @@ describe('synthetic feeds inside the demo', () => {
       expect(await held(log, feed === 'tweets' ? TOPICS.tweets : TOPICS.prices)).toBe(sent);
     }
   });
+
+  it('with history, publish the past at once, event times spanning it, then go on in real time', async () => {
+    const log = new MemoryEventLog();
+    const shutdown = new Shutdown(createLogger('silent'));
+    const historyMs = 10 * 60_000;
+    const started = Date.now();
+    const feeds = await startSyntheticFeeds(
+      log,
+      { tweetsPerSecond: 5, ticksPerSecond: 2, seed: 9, historyMs, lateRatio: 0 },
+      shutdown,
+    );
+    // Ten minutes at 5/s is 3,000 tweets and at 2/s 1,200 ticks: all of them long before ten
+    // minutes of real time have passed (the wait is bounded by the test's timeout, not asserted).
+    while (feeds.tweets.sent < 3000 || feeds.prices.sent < 1200) await sleep(20);
+    await shutdown.run('test');
+    const consumer = await log.consumer({
+      groupId: 'h',
+      topics: [TOPICS.tweets, TOPICS.prices],
+      fromBeginning: true,
+    });
+    const seen = await consumer.poll({ maxMessages: 100_000, maxWaitMs: 500 });
+    await consumer.close();
+    const times = { tweets: [] as number[], prices: [] as number[] };
+    for (const m of seen) {
+      if (m.topic === TOPICS.tweets) {
+        const tweet = decodeTweet(m.value);
+        if (tweet.ok) times.tweets.push(tweet.value.created_at);
+      } else {
+        const tick = decodePriceTick(m.value);
+        if (tick.ok) times.prices.push(tick.value.trade_timestamp);
+      }
+    }
+    const stopped = Date.now();
+    for (const [feed, list] of Object.entries(times)) {
+      expect(list.length, feed).toBeGreaterThan(0);
+      // From the start of the history (less the 2 s jitter) to now, never ahead of the clock.
+      expect(Math.min(...list), feed).toBeGreaterThanOrEqual(started - historyMs - 2000);
+      expect(Math.min(...list), feed).toBeLessThan(started - historyMs + 60_000);
+      expect(Math.max(...list), feed).toBeLessThanOrEqual(stopped);
+    }
+  });
 });

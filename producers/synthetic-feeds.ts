@@ -10,15 +10,21 @@ import type { Logger } from '../infra/logger.js';
 import type { Shutdown } from '../infra/shutdown.js';
 import { type TopicNames, topicNames } from '../schemas/events.js';
 import { DEFAULT_WATERMARK_DELAY_MS } from './event-timeline.js';
-import { ratePacer } from './pacing.js';
+import { eventTimePacer, ratePacer } from './pacing.js';
 import { PriceWalk } from './price-walk.js';
 import { type PublishResult, PublishStats, publish } from './publisher.js';
 import { DEFAULT_REGIME_PERIOD_MS, RegimeSchedule } from './regime-schedule.js';
 import { EventLogSink } from './sinks.js';
+import { DEFAULT_SYMBOLS } from './symbols.js';
 import { tickMessages, tweetMessages } from './synthetic-source.js';
 import { TweetGenerator } from './tweet-generator.js';
 
 export interface SyntheticFeedOptions {
+  /**
+   * Event time starts this long before now (default 0): that much history is published at once,
+   * then the feeds go on in real time at their rates, with no seam in the price walks.
+   */
+  historyMs?: number;
   /** Default 50 tweets/s; 0: no tweet feed. */
   tweetsPerSecond?: number;
   /** Default one tick per symbol per second; 0: no price feed. */
@@ -57,20 +63,28 @@ export async function startSyntheticFeeds(
   const schedule = new RegimeSchedule({ seed, periodMs: options.regimePeriodMs ?? DEFAULT_REGIME_PERIOD_MS });
   const tweetsPerSecond = options.tweetsPerSecond ?? 50;
   const symbols = options.symbols;
+  const historyMs = options.historyMs ?? 0;
+  if (!(historyMs >= 0)) throw new RangeError(`historyMs must be a non-negative number, got ${historyMs}`);
+  const ticksPerSecond = options.ticksPerSecond ?? (symbols ?? DEFAULT_SYMBOLS).length;
+  // With history, event times come from a virtual clock stepping 1/rate from the past, paced by
+  // event time; without, from the wall clock, paced by rate.
+  const clock = (rate: number) =>
+    historyMs > 0
+      ? { clock: 'virtual' as const, startMs: Date.now() - historyMs, ratePerSecond: rate }
+      : { clock: 'real' as const, ratePerSecond: rate };
   const walk = new PriceWalk({
     seed,
     ...(symbols ? { symbols } : {}),
     schedule,
     ...(options.regimeDriftPerHour === undefined ? {} : { regimeDriftPerHour: options.regimeDriftPerHour }),
     timeline: {
-      clock: 'real',
-      ratePerSecond: 1, // unused by the real clock
+      // The real clock ignores the rate; a virtual one needs a positive one even for no feed.
+      ...clock(ticksPerSecond > 0 ? ticksPerSecond : 1),
       jitterMs: Math.min(options.jitterMs ?? 2000, watermarkDelayMs),
       lateRatio: options.lateRatio ?? 0.02,
       watermarkDelayMs,
     },
   });
-  const ticksPerSecond = options.ticksPerSecond ?? Object.keys(walk.prices()).length;
   for (const [name, rate] of [
     ['tweetsPerSecond', tweetsPerSecond],
     ['ticksPerSecond', ticksPerSecond],
@@ -83,8 +97,7 @@ export async function startSyntheticFeeds(
       ...(symbols ? { symbols } : {}),
       schedule,
       timeline: {
-        clock: 'real',
-        ratePerSecond: tweetsPerSecond,
+        ...clock(tweetsPerSecond),
         jitterMs: Math.min(options.jitterMs ?? 2000, watermarkDelayMs),
         lateRatio: options.lateRatio ?? 0.02,
         watermarkDelayMs,
@@ -103,7 +116,7 @@ export async function startSyntheticFeeds(
     publish({
       source,
       sink: new EventLogSink(eventLog, topic),
-      pacer: ratePacer(rate),
+      pacer: historyMs > 0 ? eventTimePacer() : ratePacer(rate),
       stats: s,
       signal: abort.signal,
       maxBatch: 500,
@@ -117,7 +130,7 @@ export async function startSyntheticFeeds(
       : idle,
     ticksPerSecond > 0 ? run(topics.prices, tickMessages(walk), ticksPerSecond, stats.prices) : idle,
   ]).then(([t, p]) => ({ tweets: t, prices: p }));
-  options.logger?.info({ seed, tweetsPerSecond, ticksPerSecond }, 'synthetic feeds started');
+  options.logger?.info({ seed, tweetsPerSecond, ticksPerSecond, historyMs }, 'synthetic feeds started');
 
   const stop = async () => {
     abort.abort();

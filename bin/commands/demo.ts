@@ -1,4 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
+import { Cron } from 'croner';
+import { parseDuration } from '../../schemas/time.js';
 import { openBackendsUntilShutdown, runCommand } from '../command-runtime.js';
 
 function rate(raw: string): number {
@@ -6,6 +8,28 @@ function rate(raw: string): number {
   if (!Number.isFinite(n) || n < 0)
     throw new InvalidArgumentError('expected a non-negative number of events per second');
   return n;
+}
+
+function history(raw: string): number {
+  const ms = parseDuration(raw);
+  if (ms === undefined) throw new InvalidArgumentError('expected a duration like 2h, 90m or 0s');
+  return ms;
+}
+
+function cron(raw: string): string {
+  try {
+    new Cron(raw, { paused: true }).stop();
+  } catch (error) {
+    throw new InvalidArgumentError(`expected a cron expression: ${(error as Error).message}`);
+  }
+  return raw;
+}
+
+interface DemoOptions {
+  tweetRate: number;
+  tickRate?: number;
+  history: number;
+  batchCron: string;
 }
 
 export function demoCommand(): Command {
@@ -17,7 +41,19 @@ export function demoCommand(): Command {
       'synthetic price ticks per second (0: none; default: one per symbol per second)',
       rate,
     )
-    .action((options: { tweetRate: number; tickRate?: number }) =>
+    .option(
+      '--history <duration>',
+      'event time starts this long ago: that much history is published at once, so the first batch run has whole hours to cover (0s: none)',
+      history,
+      2 * 3_600_000,
+    )
+    .option(
+      '--batch-cron <expr>',
+      'schedule of the in-process batch runs (croner; six fields for seconds)',
+      cron,
+      '*/5 * * * *',
+    )
+    .action((options: DemoOptions) =>
       runCommand('demo', async (context) => {
         const [{ startApi }, { startSpeedLayer }, { startSyntheticFeeds }] = await Promise.all([
           import('../start-api.js'),
@@ -29,14 +65,15 @@ export function demoCommand(): Command {
         const address = await startApi(context, backends);
         // Stopped before the feeds' log closes and after they stop (shutdown runs in reverse).
         await startSpeedLayer(context, backends);
-        // The batch every five minutes on the same lake, so gold and its horizon appear while trying it.
+        // The batch every few minutes on the same lake, so gold and its horizon appear while trying it.
         const { startBatchSchedule } = await import('./batch.js');
-        await startBatchSchedule(context, backends.objectStore, { cron: '*/5 * * * *' });
+        await startBatchSchedule(context, backends.objectStore, { cron: options.batchCron });
         // Each rate governs its own feed; 0 starts none.
         await startSyntheticFeeds(
           backends.eventLog,
           {
             tweetsPerSecond: options.tweetRate,
+            historyMs: options.history,
             ...(options.tickRate !== undefined ? { ticksPerSecond: options.tickRate } : {}),
             watermarkDelayMs: context.config.watermarkDelayMs,
             partitions: context.config.topics.partitions,
@@ -45,7 +82,7 @@ export function demoCommand(): Command {
           },
           context.shutdown,
         );
-        context.logger.info(`demo running: try ${address}/health and ${address}/docs`);
+        context.logger.info(`demo running: the dashboard at ${address}/, the API at ${address}/docs`);
         return 'serving';
       }),
     );
