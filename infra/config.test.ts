@@ -17,7 +17,13 @@ describe('configuration', () => {
     expect(config.kafka).toBeUndefined();
     expect(config.cassandra).toBeUndefined();
     expect(config.s3).toBeUndefined();
-    expect(config.api).toEqual({ host: '127.0.0.1', port: 3000 });
+    expect(config.api).toMatchObject({
+      host: '127.0.0.1',
+      port: 3000,
+      keys: undefined,
+      corsOrigins: undefined,
+    });
+    expect(config.api.rateLimitPerMinute).toBe(0);
     expect(config.watermarkDelayMs).toBe(120_000);
     expect(config.lakeDir).toBe('./data/lake');
     expect(config.logLevel).toBe('info');
