@@ -8,6 +8,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, LogController } from 'fastify';
 import type { Backends } from '../infra/backends.js';
 import type { Logger } from '../infra/logger.js';
+import { dashboardRoutes } from './dashboard/dashboard-routes.js';
 import { healthRoutes } from './routes/health.js';
 import { streamRoutes } from './routes/stream.js';
 
@@ -56,6 +57,7 @@ export async function buildApp(options: AppOptions) {
 
   await app.register(healthRoutes, { backends: options.backends, version: options.version });
   await app.register(streamRoutes, { viewStore: options.backends.viewStore });
+  await app.register(dashboardRoutes);
   return app;
 }
 

@@ -1,0 +1,329 @@
+// The dashboard: plain browser JavaScript over the public API (no build step). uPlot comes from
+// the app's own /vendor route (served from node_modules: the page works offline).
+import uPlot from '/vendor/uplot/uPlot.esm.js';
+
+const $ = (id) => document.getElementById(id);
+const params = new URLSearchParams(location.search);
+const state = {
+  symbol: params.get('symbol')?.toUpperCase() ?? null,
+  interval: params.get('interval') ?? '5m',
+  chart: null,
+  series: null,
+  stream: null,
+  updates: 0,
+  lastUpdate: null,
+};
+// For the browser test and for poking at it in the console.
+window.dashboard = state;
+
+function showError(message) {
+  const box = $('error');
+  box.textContent = message;
+  box.hidden = message === '';
+}
+
+async function getJson(path) {
+  const response = await fetch(path, { headers: { accept: 'application/json' } });
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(`GET ${path}: ${response.status} ${body.message ?? response.statusText}`);
+  return body;
+}
+
+const seconds = (iso) => Date.parse(iso) / 1000;
+const fixed = (n, digits) => (n === null || n === undefined ? '–' : Number(n).toFixed(digits));
+const hhmm = (iso) => new Date(iso).toISOString().slice(11, 16);
+const tone = (compound) => (compound >= 0.05 ? 'pos' : compound <= -0.05 ? 'neg' : 'neu');
+
+function cell(text, className, tag = 'td') {
+  const td = document.createElement(tag);
+  td.textContent = text;
+  if (className) td.className = className;
+  return td;
+}
+
+// ---- the chart: one series per (measure, source), so batch and speed are told apart ----
+
+const BATCH = getComputedStyle(document.documentElement).getPropertyValue('--batch').trim() || '#2f6fdf';
+const SPEED = getComputedStyle(document.documentElement).getPropertyValue('--speed').trim() || '#e8772e';
+
+/** Draws the batch boundary as a labelled vertical line. */
+function boundaryPlugin() {
+  return {
+    hooks: {
+      draw: (u) => {
+        const boundary = state.series?.boundary;
+        if (!boundary) return;
+        const x = u.valToPos(seconds(boundary), 'x', true);
+        if (x < u.bbox.left || x > u.bbox.left + u.bbox.width) return;
+        const ctx = u.ctx;
+        ctx.save();
+        ctx.strokeStyle = '#98a2b3';
+        ctx.setLineDash([4, 4]);
+        ctx.beginPath();
+        ctx.moveTo(x, u.bbox.top);
+        ctx.lineTo(x, u.bbox.top + u.bbox.height);
+        ctx.stroke();
+        ctx.fillStyle = '#667085';
+        ctx.font = `${12 * devicePixelRatio}px system-ui`;
+        ctx.fillText('batch | speed', x + 4 * devicePixelRatio, u.bbox.top + 14 * devicePixelRatio);
+        ctx.restore();
+      },
+    },
+  };
+}
+
+function chartData(series) {
+  const xs = [];
+  const cols = [[], [], [], []];
+  for (const b of series.buckets) {
+    xs.push(seconds(b.start));
+    const batch = b.source === 'batch';
+    cols[0].push(batch ? b.mean_compound : null);
+    cols[1].push(batch ? null : b.mean_compound);
+    cols[2].push(batch ? b.close_price : null);
+    cols[3].push(batch ? null : b.close_price);
+  }
+  return [xs, ...cols];
+}
+
+function makeChart(data) {
+  const width = Math.max(320, $('chart').clientWidth);
+  const opts = {
+    width,
+    height: 320,
+    plugins: [boundaryPlugin()],
+    scales: { x: { time: true }, compound: { range: [-1, 1] }, price: { auto: true } },
+    series: [
+      {
+        label: 'time (UTC)',
+        value: (_, v) => (v === null ? '–' : new Date(v * 1000).toISOString().slice(0, 16)),
+      },
+      { label: 'compound · batch', scale: 'compound', stroke: BATCH, width: 2, value: (_, v) => fixed(v, 3) },
+      { label: 'compound · speed', scale: 'compound', stroke: SPEED, width: 2, value: (_, v) => fixed(v, 3) },
+      {
+        label: 'price · batch',
+        scale: 'price',
+        stroke: BATCH,
+        width: 1,
+        dash: [6, 3],
+        value: (_, v) => fixed(v, 2),
+      },
+      {
+        label: 'price · speed',
+        scale: 'price',
+        stroke: SPEED,
+        width: 1,
+        dash: [6, 3],
+        value: (_, v) => fixed(v, 2),
+      },
+    ],
+    axes: [
+      { values: (_, ticks) => ticks.map((t) => new Date(t * 1000).toISOString().slice(11, 16)) },
+      { scale: 'compound', label: 'mean compound' },
+      { scale: 'price', side: 1, label: 'close price', grid: { show: false } },
+    ],
+  };
+  return new uPlot(opts, data, $('chart'));
+}
+
+async function loadSeries() {
+  const { symbol, interval } = state;
+  if (!symbol) return;
+  const series = await getJson(`/v1/symbols/${encodeURIComponent(symbol)}/sentiment?interval=${interval}`);
+  // A slower answer for a symbol or interval no longer shown is dropped.
+  if (symbol !== state.symbol || interval !== state.interval) return;
+  state.series = series;
+  const data = chartData(series);
+  if (state.chart) state.chart.setData(data);
+  else state.chart = makeChart(data);
+  const points = data.slice(1).reduce((n, col) => n + col.filter((v) => v !== null).length, 0);
+  const chart = $('chart');
+  chart.dataset.points = String(points);
+  chart.dataset.symbol = symbol;
+  chart.dataset.batch = String(series.buckets.filter((b) => b.source === 'batch').length);
+  chart.dataset.speed = String(series.buckets.filter((b) => b.source === 'speed').length);
+  $('horizon').textContent = series.boundary
+    ? `batch boundary ${series.boundary.replace('T', ' ').slice(0, 16)} UTC (run ${series.run_id})`
+    : 'no batch run yet: everything from the speed view';
+  $('gaps').textContent = series.gaps.length
+    ? `not covered by either view: ${series.gaps.map((g) => `${g.from.slice(0, 16)}–${g.to.slice(0, 16)} (${g.reason})`).join('; ')}`
+    : '';
+}
+
+// Live minutes re-read the series, at most every few seconds however many arrive.
+let refetch = null;
+function scheduleSeriesReload() {
+  if (refetch) return;
+  refetch = setTimeout(() => {
+    refetch = null;
+    loadSeries().catch((e) => showError(e.message));
+  }, 3000);
+}
+
+// ---- tweets, pivot ----
+
+async function loadTweets() {
+  const symbol = state.symbol;
+  if (!symbol) return;
+  const page = await getJson(`/v1/symbols/${encodeURIComponent(symbol)}/tweets?limit=15`);
+  if (symbol !== state.symbol) return;
+  const body = $('tweets').querySelector('tbody');
+  body.replaceChildren(
+    ...page.tweets.map((t) => {
+      const tr = document.createElement('tr');
+      tr.append(
+        cell(hhmm(t.created_at)),
+        cell(fixed(t.compound, 3), tone(t.compound)),
+        cell(fixed(t.price_at_tweet, 2)),
+        cell(t.text),
+      );
+      return tr;
+    }),
+  );
+}
+
+/** Red for negative, white for neutral, green for positive; ±0.5 is full colour. */
+function heat(compound) {
+  const v = Math.max(-1, Math.min(1, compound / 0.5));
+  const [r, g, b] =
+    v >= 0 ? [255 - 200 * v, 255 - 80 * v, 255 - 180 * v] : [255, 255 + 170 * v, 255 + 170 * v];
+  return `rgb(${Math.round(r)}, ${Math.round(g)}, ${Math.round(b)})`;
+}
+
+async function loadPivot() {
+  const pivot = await getJson('/v1/pivot/hourly');
+  $('pivot-date').textContent = `${pivot.date} (UTC hours; dashed: from the speed view)`;
+  const table = document.createElement('table');
+  const head = document.createElement('tr');
+  head.append(...['symbol', ...pivot.hours.map((h) => hhmm(h.hour))].map((text) => cell(text, '', 'th')));
+  table.append(head);
+  for (const symbol of pivot.symbols) {
+    const tr = document.createElement('tr');
+    const name = cell(symbol);
+    name.style.fontWeight = symbol === state.symbol ? '700' : '400';
+    tr.append(name);
+    for (const hour of pivot.hours) {
+      const value = hour.values[symbol];
+      const td = cell(value === null || value === undefined ? '' : fixed(value, 2), hour.source);
+      if (value !== null && value !== undefined) td.style.background = heat(value);
+      td.title = `${symbol} ${hhmm(hour.hour)} UTC: ${fixed(value, 3)} (${hour.source})`;
+      tr.append(td);
+    }
+    table.append(tr);
+  }
+  $('pivot').replaceChildren(pivot.hours.length ? table : document.createTextNode('no tweets yet today'));
+}
+
+// ---- the live feed ----
+
+function showMinute(row) {
+  const body = $('live-minute').querySelector('tbody');
+  const rows = [
+    ['minute (UTC)', row.minute.replace('T', ' ').slice(0, 16)],
+    ['tweets', String(row.tweets)],
+    ['positive / neutral / negative', `${row.positive} / ${row.neutral} / ${row.negative}`],
+    ['mean compound', fixed(row.mean_compound, 3)],
+    ['close', fixed(row.close_price, 2)],
+    ['final', row.final ? 'yes' : 'not yet (watermark)'],
+    ['updated', row.updated_at.slice(11, 19)],
+  ];
+  body.replaceChildren(
+    ...rows.map(([k, v]) => {
+      const tr = document.createElement('tr');
+      tr.append(
+        cell(k),
+        cell(v, k === 'mean compound' && row.mean_compound !== null ? tone(row.mean_compound) : ''),
+      );
+      return tr;
+    }),
+  );
+}
+
+function follow(symbol) {
+  state.stream?.close();
+  const live = $('live');
+  live.dataset.state = 'connecting';
+  live.textContent = 'live: connecting';
+  const stream = new EventSource(`/v1/stream?symbols=${encodeURIComponent(symbol)}`);
+  state.stream = stream;
+  stream.onopen = () => {
+    live.dataset.state = 'open';
+    live.textContent = `live: ${symbol}`;
+  };
+  stream.onerror = () => {
+    // EventSource reconnects by itself; the badge says so meanwhile.
+    live.dataset.state = 'error';
+    live.textContent = 'live: reconnecting';
+  };
+  stream.addEventListener('minute', (event) => {
+    const row = JSON.parse(event.data);
+    if (row.symbol !== state.symbol) return;
+    state.updates++;
+    state.lastUpdate = row;
+    const count = $('live-count');
+    count.dataset.count = String(state.updates);
+    count.dataset.symbol = row.symbol;
+    count.textContent = `${state.updates} updates from /v1/stream`;
+    showMinute(row);
+    scheduleSeriesReload();
+  });
+}
+
+// ---- wiring ----
+
+function remember() {
+  const url = new URL(location.href);
+  url.searchParams.set('symbol', state.symbol);
+  url.searchParams.set('interval', state.interval);
+  history.replaceState(null, '', url);
+}
+
+async function show(symbol) {
+  state.symbol = symbol;
+  state.updates = 0;
+  state.lastUpdate = null;
+  const count = $('live-count');
+  count.dataset.count = '0';
+  count.textContent = 'no update yet';
+  $('live-minute').querySelector('tbody').replaceChildren();
+  remember();
+  follow(symbol);
+  const results = await Promise.allSettled([loadSeries(), loadTweets(), loadPivot()]);
+  const failed = results.filter((r) => r.status === 'rejected').map((r) => r.reason.message);
+  showError(failed.join('\n'));
+}
+
+async function start() {
+  const { symbols } = await getJson('/v1/symbols');
+  const picker = $('symbol');
+  picker.replaceChildren(
+    ...symbols.map((s) => {
+      const option = document.createElement('option');
+      option.value = s.symbol;
+      option.textContent = s.last_price === null ? s.symbol : `${s.symbol} (${fixed(s.last_price, 2)})`;
+      return option;
+    }),
+  );
+  if (symbols.length === 0) {
+    showError('no symbols tracked yet: is anything producing?');
+    return;
+  }
+  if (!state.symbol || !symbols.some((s) => s.symbol === state.symbol)) state.symbol = symbols[0].symbol;
+  picker.value = state.symbol;
+  $('interval').value = state.interval;
+  picker.addEventListener('change', () => show(picker.value));
+  $('interval').addEventListener('change', () => {
+    state.interval = $('interval').value;
+    remember();
+    loadSeries().catch((e) => showError(e.message));
+  });
+  window.addEventListener('resize', () =>
+    state.chart?.setSize({ width: $('chart').clientWidth, height: 320 }),
+  );
+  setInterval(() => {
+    Promise.all([loadTweets(), loadPivot(), loadSeries()]).catch((e) => showError(e.message));
+  }, 30_000);
+  await show(state.symbol);
+}
+
+start().catch((e) => showError(e.message));
