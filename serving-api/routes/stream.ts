@@ -8,8 +8,8 @@
 
 import type { ServerResponse } from 'node:http';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import Type from 'typebox';
 import type { ViewStore } from '../../infra/cassandra/view-store.js';
+import { ErrorSchema } from '../../schemas/api.js';
 import { STREAM_MAX_SYMBOLS, StreamMinuteSchema, StreamQuerySchema } from '../../schemas/stream.js';
 import { normalizeSymbol } from '../../schemas/symbol.js';
 import { FeedFullError, MinuteFeed, type MinuteFeedOptions } from '../live/minute-feed.js';
@@ -20,8 +20,6 @@ export interface StreamRouteOptions {
   /** Default 15 s. */
   heartbeatMs?: number;
 }
-
-const ErrorSchema = Type.Object({ error: Type.String(), message: Type.String(), statusCode: Type.Integer() });
 
 export const streamRoutes: FastifyPluginAsyncTypebox<StreamRouteOptions> = async (app, options) => {
   const feed = new MinuteFeed({
