@@ -7,8 +7,10 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, LogController } from 'fastify';
 import type { Backends } from '../infra/backends.js';
+import { type Config, loadConfig } from '../infra/config.js';
 import type { Logger } from '../infra/logger.js';
-import { dashboardRoutes } from './dashboard/dashboard-routes.js';
+import { registerApi } from './api-routes.js';
+import { BackendUnavailableError, BadParameterError } from './errors.js';
 import { healthRoutes } from './routes/health.js';
 import { streamRoutes } from './routes/stream.js';
 
@@ -16,6 +18,21 @@ export interface AppOptions {
   logger: Logger;
   backends: Backends;
   version: string;
+  /** The API's settings (API_*, SPEED_VIEW_TTL, topic names); default: the documented defaults. */
+  config?: Config;
+  /** The clock of the merge; tests move it. */
+  now?: () => number;
+}
+
+/** The query or path parameter a schema validation error is about. */
+function parameterOf(error: { validation?: unknown; validationContext?: string }): string | undefined {
+  const first = (
+    error.validation as { instancePath?: string; params?: Record<string, unknown> }[] | undefined
+  )?.[0];
+  const path = first?.instancePath?.replace(/^\//, '');
+  if (path) return path.split('/')[0];
+  const missing = first?.params?.missingProperty;
+  return typeof missing === 'string' ? missing : error.validationContext;
 }
 
 export async function buildApp(options: AppOptions) {
@@ -43,7 +60,27 @@ export async function buildApp(options: AppOptions) {
   // Bad parameters are the caller's to fix: 400 with what was wrong, never a 500.
   app.setErrorHandler((error: Error & { validation?: unknown; statusCode?: number }, request, reply) => {
     if (error.validation) {
-      return reply.status(400).send({ error: 'Bad Request', message: error.message, statusCode: 400 });
+      const parameter = parameterOf(error);
+      return reply.status(400).send({
+        error: 'Bad Request',
+        message: error.message,
+        statusCode: 400,
+        ...(parameter ? { parameter } : {}),
+      });
+    }
+    if (error instanceof BadParameterError) {
+      return reply
+        .status(400)
+        .send({ error: 'Bad Request', message: error.message, statusCode: 400, parameter: error.parameter });
+    }
+    if (error instanceof BackendUnavailableError) {
+      request.log.warn({ err: error }, error.message);
+      return reply.status(503).send({
+        error: 'Service Unavailable',
+        message: error.message,
+        statusCode: 503,
+        backend: error.backend,
+      });
     }
     const status =
       error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
@@ -55,9 +92,14 @@ export async function buildApp(options: AppOptions) {
     });
   });
 
+  // Before the other routes: its hooks (access control, metrics) cover every route.
+  await registerApi(app, {
+    backends: options.backends,
+    config: options.config ?? loadConfig({}),
+    ...(options.now ? { now: options.now } : {}),
+  });
   await app.register(healthRoutes, { backends: options.backends, version: options.version });
   await app.register(streamRoutes, { viewStore: options.backends.viewStore });
-  await app.register(dashboardRoutes);
   return app;
 }
 
