@@ -1,6 +1,6 @@
 /**
  * What both stages do the same way: write a batch's outputs (all at once, a partition's bronze
- * objects in order) and checkpoint the tasks whose interval is up.
+ * objects in order, several batches in flight) and checkpoint the tasks whose interval is up.
  */
 import type { TSchema } from 'typebox';
 import { encodeParquet } from '../infra/lake/parquet-writer.js';
@@ -32,25 +32,106 @@ export async function putBronzeObjects(
   }
 }
 
-/** Waits for every write; the first failure is thrown once all have settled (none is left running). */
-export async function settleWrites(deps: SinkDeps, writes: Promise<unknown>[]): Promise<void> {
-  const results = await Promise.allSettled(writes);
-  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) throw failed.reason;
-  if (writes.length > 0) deps.crash.reached('after-sinks');
+/**
+ * The sink writes of successive batches, several batches in flight at once: a stage computes batch
+ * N + 1 while batch N's rows are on their way to Cassandra, the lake and Kafka, instead of waiting
+ * for each round trip in turn. Nothing is committed from here: a stage drains the pipeline before
+ * every checkpoint (and so before every commit), so a checkpoint only ever covers written batches.
+ *
+ * Two batches in flight may write the same row (a provisional price and then the final one; a
+ * minute row and its update), and their requests can land in either order. So every write carries
+ * a write time from `nextWriteTime()`, increasing from batch to batch, and Cassandra keeps per cell
+ * the value with the newest write time: the later batch wins however the requests land.
+ */
+export class WritePipeline {
+  private readonly inFlight: { settled: Promise<PromiseSettledResult<unknown>[]>; after?: () => void }[] = [];
+  private lastWriteTime = 0;
+
+  constructor(
+    private readonly deps: SinkDeps,
+    /** Batches whose writes may be in flight at once; 1 waits for each batch before the next. */
+    private readonly depth: number,
+  ) {
+    if (!Number.isInteger(depth) || depth < 1)
+      throw new Error(`pipeline depth must be a positive integer (got ${depth})`);
+  }
+
+  /** Epoch ms for `UpsertOptions.writeTime`: wall-clock, and later than any given before. */
+  nextWriteTime(): number {
+    this.lastWriteTime = Math.max(this.lastWriteTime + 1, Date.now());
+    return this.lastWriteTime;
+  }
+
+  /**
+   * Adds one batch's writes; resolves once at most `depth` batches are still in flight. Throws the
+   * first failure of a batch it waited for, after every write in flight has settled (none is left
+   * running when the stage rebuilds its state). `after` runs once the batch's writes all succeeded.
+   */
+  async submit(writes: Promise<unknown>[], after?: () => void): Promise<void> {
+    this.inFlight.push({ settled: Promise.allSettled(writes), after });
+    while (this.inFlight.length > this.depth) await this.settleOldest();
+  }
+
+  /** Waits for every batch in flight, in order; throws as `submit` does. */
+  async drain(): Promise<void> {
+    while (this.inFlight.length > 0) await this.settleOldest();
+  }
+
+  /** Waits for every batch in flight, ignoring failures: nothing is left running after it. */
+  async settle(): Promise<void> {
+    const all = this.inFlight.splice(0);
+    await Promise.all(all.map((batch) => batch.settled));
+  }
+
+  /** Batches in flight now. */
+  get size(): number {
+    return this.inFlight.length;
+  }
+
+  private async settleOldest(): Promise<void> {
+    const oldest = this.inFlight.shift();
+    if (!oldest) return;
+    const results = await oldest.settled;
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
+      const rest = this.inFlight.splice(0);
+      await Promise.all(rest.map((batch) => batch.settled));
+      throw failed.reason;
+    }
+    if (results.length > 0) this.deps.crash.reached('after-sinks');
+    oldest.after?.();
+  }
 }
 
-/** Checkpoints every task whose checkpoint interval has passed (all of them when `force`). */
+/**
+ * Chains a partition's bronze puts: each starts when the one before it is done, also across
+ * batches in flight together (the partition's bronze progress relies on that order), and none
+ * starts after one has failed.
+ */
+export class BronzeChain {
+  private tail: Promise<void> = Promise.resolve();
+
+  after(put: () => Promise<void>): Promise<void> {
+    const next = this.tail.then(put);
+    this.tail = next;
+    return next;
+  }
+}
+
+/**
+ * Checkpoints every task whose checkpoint interval has passed (all of them when `force`), after
+ * `beforeAny` (the stage draining its write pipeline) when there is at least one.
+ */
 export async function checkpointDue<T extends { lastCheckpointAt: number }>(
   tasks: ReadonlyMap<number, T>,
   now: number,
   force: boolean,
   intervalMs: number,
+  beforeAny: () => Promise<void>,
   checkpoint: (partition: number, task: T) => Promise<void>,
 ): Promise<void> {
-  await Promise.all(
-    [...tasks].map(([partition, task]) =>
-      force || now - task.lastCheckpointAt >= intervalMs ? checkpoint(partition, task) : undefined,
-    ),
-  );
+  const due = [...tasks].filter(([, task]) => force || now - task.lastCheckpointAt >= intervalMs);
+  if (due.length === 0) return;
+  await beforeAny();
+  await Promise.all(due.map(([partition, task]) => checkpoint(partition, task)));
 }

@@ -74,13 +74,18 @@ const tick = (symbol: string, at: number, price: number): OutgoingMessage => ({
   }),
 });
 
-async function start(f: Fixture, env: Record<string, string> = {}, viewStore: ViewStore = f.views) {
+async function start(
+  f: Fixture,
+  env: Record<string, string> = {},
+  viewStore: ViewStore = f.views,
+  checkpointIntervalMs = 50,
+) {
   const config = loadConfig({ LAKE_DIR: f.dir, SPEED_IDLE_TIMEOUT: '1s', ...env });
   const layer = await SpeedLayer.start({
     backends: { eventLog: f.log, viewStore, objectStore: f.lake },
     config,
     logger: silent,
-    checkpointIntervalMs: 50,
+    checkpointIntervalMs,
   });
   cleanups.unshift(() => layer.stop());
   return layer;
@@ -118,33 +123,47 @@ async function allRows<R>(f: Fixture, table: string, days: string[]): Promise<R[
   return rows;
 }
 
+/**
+ * 600 tweets over five minutes (a mix of cashtags, out-of-order within 3 s), a tick a second per
+ * symbol, and events twenty minutes on that close every window. Returns the (tweet, symbol) pairs.
+ */
+async function produceFeed(f: Fixture, chunks = 1): Promise<{ pairs: number; ticks: OutgoingMessage[] }> {
+  const tweets: OutgoingMessage[] = [];
+  const texts = [
+    '$AAPL great quarter 😍',
+    'selling $TSLA, awful',
+    '$BTC and $AAPL flat',
+    'no cashtag here',
+    '$TSLA $BTC to the moon',
+  ];
+  let pairs = 0;
+  for (let i = 0; i < 600; i++) {
+    const text = texts[i % texts.length] as string;
+    pairs += extractCashtags(text).length;
+    tweets.push(tweet(1_000_000 + i, T0 + i * 500 + ((i * 7919) % 3000), text));
+  }
+  const ticks: OutgoingMessage[] = [];
+  for (let s = 0; s < 300; s++) for (const sym of SYMBOLS) ticks.push(tick(sym, T0 + s * 1000, 100 + s / 10));
+  const closing = Array.from({ length: 12 }, (_, i) =>
+    tweet(9_000_000 + i, T0 + 20 * MINUTE_MS, 'end of run'),
+  );
+  for (const sym of SYMBOLS) ticks.push(tick(sym, T0 + 20 * MINUTE_MS, 200));
+  // In chunks, with pauses, the stages see the feed in many batches (and rows in many versions).
+  const all = [...tweets, ...closing];
+  for (let c = 0; c < chunks; c++) {
+    const part = (xs: OutgoingMessage[]) =>
+      xs.slice((c * xs.length) / chunks, ((c + 1) * xs.length) / chunks);
+    await f.log.produce(TOPICS.tweets, part(all));
+    await f.log.produce(TOPICS.prices, part(ticks));
+    if (chunks > 1) await new Promise((r) => setTimeout(r, 25));
+  }
+  return { pairs, ticks };
+}
+
 describe('speed layer on the embedded backends', () => {
   it('writes one bronze row per tweet, one tweets_by_symbol row per (tweet, symbol), and final minutes that add up to the pairs that were not late', async () => {
     const f = await fixture();
-    const tweets: OutgoingMessage[] = [];
-    const texts = [
-      '$AAPL great quarter 😍',
-      'selling $TSLA, awful',
-      '$BTC and $AAPL flat',
-      'no cashtag here',
-      '$TSLA $BTC to the moon',
-    ];
-    let pairs = 0;
-    for (let i = 0; i < 600; i++) {
-      const text = texts[i % texts.length] as string;
-      pairs += extractCashtags(text).length;
-      tweets.push(tweet(1_000_000 + i, T0 + i * 500 + ((i * 7919) % 3000), text));
-    }
-    const ticks: OutgoingMessage[] = [];
-    for (let s = 0; s < 300; s++)
-      for (const sym of SYMBOLS) ticks.push(tick(sym, T0 + s * 1000, 100 + s / 10));
-    // Events ten minutes on, on every partition of both topics, close every window.
-    const closing = Array.from({ length: 12 }, (_, i) =>
-      tweet(9_000_000 + i, T0 + 20 * MINUTE_MS, 'end of run'),
-    );
-    for (const sym of SYMBOLS) ticks.push(tick(sym, T0 + 20 * MINUTE_MS, 200));
-    await f.log.produce(TOPICS.tweets, [...tweets, ...closing]);
-    await f.log.produce(TOPICS.prices, ticks);
+    const { pairs, ticks } = await produceFeed(f);
     await start(f, { BRONZE_MAX_AGE: '1s' });
 
     const day = utcDay(T0);
@@ -172,6 +191,51 @@ describe('speed layer on the embedded backends', () => {
     const full = minutes.filter((m) => m.final && m.minute < T0 + 4 * MINUTE_MS);
     for (const m of full) expect(m.tick_count).toBe(60);
   });
+
+  it('ends with the same rows when the sink writes of batches in flight together land out of order', async () => {
+    const day = utcDay(T0);
+    const finalViews = async (delayed: boolean) => {
+      const f = await fixture();
+      // Every other upsert of a table waits 150 ms: a later batch's rows land before an earlier one's.
+      const calls = new Map<string, number>();
+      const shuffling: ViewStore = Object.create(f.views, {
+        upsert: {
+          value: async (...args: Parameters<ViewStore['upsert']>) => {
+            const n = calls.get(args[0]) ?? 0;
+            calls.set(args[0], n + 1);
+            await new Promise((r) => setTimeout(r, n % 2 === 0 ? 150 : 0));
+            return f.views.upsert(...args);
+          },
+        },
+      });
+      // Checkpoints (which wait for every write in flight) far apart: batches overlap in between.
+      await start(f, { BRONZE_MAX_AGE: '1s' }, delayed ? shuffling : f.views, 60_000);
+      const { pairs } = await produceFeed(f, 40);
+      await until('final minutes', async () => {
+        const minutes = await allRows<SentimentMinuteRow>(f, TABLES.sentimentByMinute.name, [day]);
+        return minutes.filter((m) => m.final).reduce((n, m) => n + m.tweet_count, 0) >= pairs;
+      });
+      await until('every tweet priced', async () => {
+        const rows = await allRows<TweetBySymbolRow>(f, TABLES.tweetsBySymbol.name, [day]);
+        return rows.length === pairs && rows.every((r) => r.price_at_tweet !== undefined);
+      });
+      await new Promise((r) => setTimeout(r, 300));
+      const strip = ({ updated_at: _, ...rest }: SentimentMinuteRow) => rest;
+      const minutes = (await allRows<SentimentMinuteRow>(f, TABLES.sentimentByMinute.name, [day])).map(strip);
+      const tweets = await allRows<TweetBySymbolRow>(f, TABLES.tweetsBySymbol.name, [day]);
+      return {
+        minutes,
+        prices: tweets.map((r) => [r.id, r.symbol, r.price_at_tweet, r.price_tick_at, r.late]),
+      };
+    };
+    const inOrder = await finalViews(false);
+    const shuffled = await finalViews(true);
+    process.stdout.write(
+      `speed embedded, writes landing out of order: ${shuffled.minutes.length} minute rows and ${shuffled.prices.length} prices compared\n`,
+    );
+    expect(shuffled.minutes).toEqual(inOrder.minutes);
+    expect(shuffled.prices).toEqual(inOrder.prices);
+  }, 60_000);
 
   it('reads a batch again after a failed write, from the commit when there is no checkpoint yet: nothing is lost', async () => {
     const f = await fixture();

@@ -21,6 +21,8 @@ export interface Stage {
   onAssigned(partitions: TopicPartition[]): Promise<void>;
   /** Flushes, checkpoints and commits the partitions, then forgets them. */
   onRevoked(partitions: TopicPartition[]): Promise<void>;
+  /** Waits for the sink writes still in flight, whatever their outcome (before `onLost`). */
+  settle(): Promise<void>;
   /** Forgets every partition without writing anything (after a failed write: state is rebuilt by replay). */
   onLost(): void;
   handle(batch: LogMessage[], now: number): Promise<void>;
@@ -153,6 +155,7 @@ export class StageLoop {
           failingSince = await this.backOff(error, failingSince, attempt++);
           try {
             await section.run(async () => {
+              await stage.settle();
               stage.onLost();
               await stage.onAssigned(consumer.assignment());
             });

@@ -15,7 +15,7 @@ import type {
   TopicPartition,
   TopicPartitionOffset,
 } from '../infra/kafka/event-log.js';
-import { TABLES } from '../schemas/cassandra.js';
+import { TABLES, type TableSpec } from '../schemas/cassandra.js';
 import { decodePriceTick } from '../schemas/events.js';
 import { BRONZE_DATASETS } from '../schemas/lake.js';
 import {
@@ -30,10 +30,10 @@ import { BronzeBatcher, type ClosedBronzeObject } from './bronze-batcher.js';
 import { BronzeProgress } from './checkpoints.js';
 import { type DeadLetter, deadLetter, futureRejection } from './dead-letters.js';
 import type { PricedTweetRow } from './joins.js';
-import { checkpointDue, putBronzeObjects, settleWrites } from './sink-writes.js';
+import { BronzeChain, checkpointDue, putBronzeObjects, WritePipeline } from './sink-writes.js';
 import { commitCheckpointed, type Stage } from './stage-loop.js';
 import { SymbolTask, type SymbolTaskState } from './symbol-task.js';
-import type { StageDeps } from './tweet-stage.js';
+import { DEFAULT_SINK_BATCHES_IN_FLIGHT, type StageDeps } from './tweet-stage.js';
 
 interface SymbolCheckpoint {
   task: SymbolTaskState;
@@ -46,6 +46,7 @@ interface SymbolTaskEntry {
   batcher: BronzeBatcher<BronzeTickRow>;
   progress: BronzeProgress;
   closed: ClosedBronzeObject<BronzeTickRow>[];
+  bronze: BronzeChain;
   /** Next offsets to read. */
   internalNext: number | undefined;
   tickNext: number | undefined;
@@ -66,12 +67,18 @@ export class SymbolStage implements Stage {
   private consumer: LogConsumer | undefined;
   private readonly pendingSeeks: TopicPartitionOffset[] = [];
   private readonly listeners: MinuteListener[] = [];
+  private readonly pipeline: WritePipeline;
 
   constructor(
     private readonly deps: StageDeps,
     private readonly internalTopic: string,
     private readonly tweetSources: number[],
-  ) {}
+  ) {
+    this.pipeline = new WritePipeline(
+      deps,
+      deps.settings.sinkBatchesInFlight ?? DEFAULT_SINK_BATCHES_IN_FLIGHT,
+    );
+  }
 
   /**
    * The consumer's first assignment arrives before `consumer()` resolves, so its seeks wait here;
@@ -128,6 +135,7 @@ export class SymbolStage implements Stage {
           batcher,
           progress,
           closed: [],
+          bronze: new BronzeChain(),
           internalNext: checkpoint?.internalOffset ?? committedInternal.get(partition) ?? 0,
           tickNext: checkpoint?.tickOffset ?? committedTicks.get(partition) ?? 0,
           lastCheckpointAt: now,
@@ -150,8 +158,13 @@ export class SymbolStage implements Stage {
       entry.closed.push(...entry.batcher.flush());
     }
     await this.writeOutputs(now);
+    await this.pipeline.drain();
     await Promise.all(numbers.map((p) => this.checkpoint(p, this.tasks.get(p) as SymbolTaskEntry, now)));
     for (const p of numbers) this.tasks.delete(p);
+  }
+
+  settle(): Promise<void> {
+    return this.pipeline.settle();
   }
 
   onLost(): void {
@@ -244,8 +257,13 @@ export class SymbolStage implements Stage {
       if (aged.length > 0) entry.closed.push(...aged);
     }
     await this.writeOutputs(now);
-    await checkpointDue(this.tasks, now, force, this.deps.settings.checkpointIntervalMs, (p, entry) =>
-      this.checkpoint(p, entry, now),
+    await checkpointDue(
+      this.tasks,
+      now,
+      force,
+      this.deps.settings.checkpointIntervalMs,
+      () => this.pipeline.drain(),
+      (p, entry) => this.checkpoint(p, entry, now),
     );
     await this.recordLag(now);
   }
@@ -271,7 +289,11 @@ export class SymbolStage implements Stage {
       if (entry.closed.length > 0) {
         const closed = entry.closed;
         entry.closed = [];
-        writes.push(putBronzeObjects(this.deps, BronzeTickRowSchema, entry.progress, closed, now));
+        writes.push(
+          entry.bronze.after(() =>
+            putBronzeObjects(this.deps, BronzeTickRowSchema, entry.progress, closed, now),
+          ),
+        );
       }
     }
     if (deadLetters.length > 0) {
@@ -289,18 +311,40 @@ export class SymbolStage implements Stage {
           ),
         );
     }
-    if (prices.length > 0)
+    // A row's versions (a provisional price, then the final one; a minute row, then its update)
+    // may be in batches in flight together: the write time orders them, and within one batch
+    // only a key's last version is sent (one write time, so Cassandra could not order them).
+    const writeTime = this.pipeline.nextWriteTime();
+    if (prices.length > 0) {
+      const rows = lastVersions(TABLES.tweetsBySymbol, prices);
       writes.push(
-        metrics.timed('tweets_by_symbol', () => viewStore.upsert(TABLES.tweetsBySymbol.name, prices)),
+        metrics.timed('tweets_by_symbol', () =>
+          viewStore.upsert(TABLES.tweetsBySymbol.name, rows, { writeTime }),
+        ),
       );
+    }
     if (ticks.length > 0)
-      writes.push(metrics.timed('market_data', () => viewStore.upsert(TABLES.marketData.name, ticks)));
-    if (minutes.length > 0)
       writes.push(
-        metrics.timed('sentiment_by_minute', () => viewStore.upsert(TABLES.sentimentByMinute.name, minutes)),
+        metrics.timed('market_data', () =>
+          viewStore.upsert(TABLES.marketData.name, lastVersions(TABLES.marketData, ticks), { writeTime }),
+        ),
       );
-    await settleWrites(this.deps, writes);
-    if (minutes.length > 0) for (const listener of this.listeners) listener(minutes);
+    if (minutes.length > 0) {
+      const rows = lastVersions(TABLES.sentimentByMinute, minutes);
+      writes.push(
+        metrics.timed('sentiment_by_minute', () =>
+          viewStore.upsert(TABLES.sentimentByMinute.name, rows, { writeTime }),
+        ),
+      );
+    }
+    await this.pipeline.submit(
+      writes,
+      minutes.length > 0
+        ? () => {
+            for (const listener of this.listeners) listener(minutes);
+          }
+        : undefined,
+    );
   }
 
   private async checkpoint(partition: number, entry: SymbolTaskEntry, now: number): Promise<void> {
@@ -352,6 +396,28 @@ export class SymbolStage implements Stage {
   owned(): number[] {
     return [...this.tasks.keys()].sort((a, b) => a - b);
   }
+}
+
+/**
+ * Per primary key, the last of `rows` with the columns of the earlier ones it leaves undefined, as
+ * consecutive writes would leave the row; in the order keys first appear.
+ */
+export function lastVersions<R extends object>(spec: TableSpec, rows: readonly R[]): R[] {
+  const keyColumns = [...spec.partitionKey, ...spec.clustering.map((c) => c.column)];
+  const byKey = new Map<string, R>();
+  for (const row of rows) {
+    const record = row as Record<string, unknown>;
+    const key = keyColumns.map((c) => String(record[c])).join('\u0000');
+    const earlier = byKey.get(key);
+    byKey.set(key, earlier ? { ...earlier, ...definedColumns(record) } : row);
+  }
+  return byKey.size === rows.length ? (rows as R[]) : [...byKey.values()];
+}
+
+function definedColumns(row: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [column, value] of Object.entries(row)) if (value !== undefined) out[column] = value;
+  return out;
 }
 
 /** The columns of a tweet row that stage 2 owns: its key and the as-of price. */

@@ -31,7 +31,7 @@ import type { CrashPoints } from './crash-points.js';
 import type { DeadLetter } from './dead-letters.js';
 import type { SpeedMetrics } from './metrics.js';
 import type { VaderScorer } from './sentiment/vader.js';
-import { checkpointDue, putBronzeObjects, settleWrites } from './sink-writes.js';
+import { BronzeChain, checkpointDue, putBronzeObjects, WritePipeline } from './sink-writes.js';
 import { commitCheckpointed, type Stage } from './stage-loop.js';
 import { TweetIngest, type TweetResumePoint } from './tweet-ingest.js';
 
@@ -44,7 +44,11 @@ export interface SpeedSettings {
   bronze: { maxRows: number; maxSpanMs: number; maxAgeMs: number };
   /** How often a task checkpoints and commits (processing time). */
   checkpointIntervalMs: number;
+  /** Batches whose sink writes may be in flight at once, per stage (default 4). */
+  sinkBatchesInFlight?: number;
 }
+
+export const DEFAULT_SINK_BATCHES_IN_FLIGHT = 4;
 
 interface TweetCheckpoint {
   offset: number;
@@ -56,6 +60,7 @@ interface TweetTask {
   batcher: BronzeBatcher<BronzeTweetRow>;
   progress: BronzeProgress;
   closed: ClosedBronzeObject<BronzeTweetRow>[];
+  bronze: BronzeChain;
   lastCheckpointAt: number;
   committed: number | undefined;
 }
@@ -80,13 +85,19 @@ export class TweetStage implements Stage {
   private readonly pendingSeeks: TopicPartitionOffset[] = [];
   /** Internal partition per symbol: murmur2 of the key's bytes, once per symbol, not per mention. */
   private readonly symbolPartitions = new Map<string, number>();
+  private readonly pipeline: WritePipeline;
 
   constructor(
     private readonly deps: StageDeps,
     private readonly scorer: VaderScorer,
     private readonly internalTopic: string,
     private readonly internalPartitions: number,
-  ) {}
+  ) {
+    this.pipeline = new WritePipeline(
+      deps,
+      deps.settings.sinkBatchesInFlight ?? DEFAULT_SINK_BATCHES_IN_FLIGHT,
+    );
+  }
 
   /**
    * The consumer's first assignment arrives before `consumer()` resolves, so its seeks wait here;
@@ -144,6 +155,7 @@ export class TweetStage implements Stage {
           batcher,
           progress,
           closed: [],
+          bronze: new BronzeChain(),
           lastCheckpointAt: now,
           committed: checkpoint ? resume.offset : undefined,
         });
@@ -172,10 +184,15 @@ export class TweetStage implements Stage {
       task.closed.push(...task.batcher.flush());
     }
     await this.writeOutputs(now);
+    await this.pipeline.drain();
     await Promise.all(
       mine.map(({ partition }) => this.checkpoint(partition, this.tasks.get(partition) as TweetTask, now)),
     );
     for (const { partition } of mine) this.tasks.delete(partition);
+  }
+
+  settle(): Promise<void> {
+    return this.pipeline.settle();
   }
 
   onLost(): void {
@@ -206,8 +223,13 @@ export class TweetStage implements Stage {
       if (aged.length > 0) task.closed.push(...aged);
     }
     await this.writeOutputs(now);
-    await checkpointDue(this.tasks, now, force, this.deps.settings.checkpointIntervalMs, (p, task) =>
-      this.checkpoint(p, task, now),
+    await checkpointDue(
+      this.tasks,
+      now,
+      force,
+      this.deps.settings.checkpointIntervalMs,
+      () => this.pipeline.drain(),
+      (p, task) => this.checkpoint(p, task, now),
     );
     await this.recordLag(now);
   }
@@ -236,7 +258,10 @@ export class TweetStage implements Stage {
     }
   }
 
-  /** Writes every output the tasks hold; resolves once all are durable. */
+  /**
+   * Writes every output the tasks hold, as one batch of the write pipeline: resolves once no more
+   * than its depth of batches are in flight (all of them are durable after `pipeline.drain()`).
+   */
   private async writeOutputs(now: number): Promise<void> {
     const { eventLog, viewStore, metrics } = this.deps;
     const deadLetters: DeadLetter[] = [];
@@ -259,7 +284,11 @@ export class TweetStage implements Stage {
       if (task.closed.length > 0) {
         const closed = task.closed;
         task.closed = [];
-        objects.push(putBronzeObjects(this.deps, BronzeTweetRowSchema, task.progress, closed, now));
+        objects.push(
+          task.bronze.after(() =>
+            putBronzeObjects(this.deps, BronzeTweetRowSchema, task.progress, closed, now),
+          ),
+        );
       }
     }
     const writes: Promise<unknown>[] = [...objects];
@@ -282,7 +311,7 @@ export class TweetStage implements Stage {
       writes.push(
         metrics.timed('tweets_by_symbol', () => viewStore.upsert(TABLES.tweetsBySymbol.name, tweetRows)),
       );
-    await settleWrites(this.deps, writes);
+    await this.pipeline.submit(writes);
   }
 
   private async checkpoint(partition: number, task: TweetTask, now: number): Promise<void> {
