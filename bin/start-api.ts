@@ -8,7 +8,7 @@ export async function startApi(
   { config, logger, shutdown }: CommandContext,
   backends: Backends,
 ): Promise<string> {
-  const app = await buildApp({ logger, backends, version: PACKAGE_VERSION });
+  const app = await buildApp({ logger, backends, version: PACKAGE_VERSION, config });
   shutdown.onShutdown('api', () => app.close());
   // Fastify logs the address itself.
   return app.listen({ host: config.api.host, port: config.api.port });

@@ -40,9 +40,9 @@ function instant(parameter: string, text: string): number {
 }
 
 export function resolveRange(request: RangeRequest, rules: RangeRules, now: number): AlignedRange {
+  const given = request.from === undefined ? undefined : instant('from', request.from);
   const to = request.to === undefined ? now : instant('to', request.to);
-  const from =
-    request.from === undefined ? Math.max(EARLIEST, to - rules.defaultSpanMs) : instant('from', request.from);
+  const from = given ?? Math.max(EARLIEST, to - rules.defaultSpanMs);
   if (from >= to) throw new BadParameterError('from', 'must be before to');
   if (to - from > rules.maxRangeMs)
     throw new BadParameterError(

@@ -170,13 +170,13 @@ export class GoldReader {
       const paths = await this.dayFiles(runId, GOLD_TABLES.trendAnalysisHourly, daysOf(from, until));
       if (paths.length === 0) return [];
       const rows = await this.run(`
-        SELECT epoch_ms(hour) AS at, mean_compound, close_price, sentiment_ma_6h, sentiment_ma_24h,
+        SELECT epoch_ms(hour) AS hour_ms, mean_compound, close_price, sentiment_ma_6h, sentiment_ma_24h,
                price_ma_6h, price_ma_24h
         FROM read_parquet([${paths.map(literal).join(', ')}], union_by_name = true, hive_partitioning = false)
         WHERE symbol = ${literal(symbol)} AND epoch_ms(hour) >= ${integer(from)} AND epoch_ms(hour) < ${integer(until)}
-        ORDER BY at`);
+        ORDER BY hour_ms`);
       return rows.map((r) => ({
-        hour: toNumber(r.at) as number,
+        hour: toNumber(r.hour_ms) as number,
         mean_compound: toNumber(r.mean_compound),
         close_price: toNumber(r.close_price),
         sentiment_ma_6h: toNumber(r.sentiment_ma_6h),

@@ -23,7 +23,7 @@ import { BadParameterError } from '../errors.js';
 import type { StatisticsRow } from '../gold/gold-reader.js';
 import { resolveRange } from '../request-range.js';
 import type { SeriesAnswer, ServingViews } from '../serving-views.js';
-import { errorResponses, gapJson, horizonFields } from './sentiment.js';
+import { accessResponses, errorResponses, gapJson, horizonFields } from './sentiment.js';
 
 const hourlyRules = (defaultSpanMs: number) => ({
   intervalMs: HOUR_MS,
@@ -128,7 +128,7 @@ export const analyticsRoutes: FastifyPluginAsyncTypebox<{ views: ServingViews }>
           'Each cell is the symbol’s mean compound in the hour from the merged hourly series: hours before the boundary from gold, the rest from the speed view (`source`).',
         tags: ['analytics'],
         querystring: PivotQuerySchema,
-        response: { 200: PivotSchema, 400: errorResponses[400], 503: errorResponses[503] },
+        response: { 200: PivotSchema, 400: errorResponses[400], ...accessResponses },
       },
     },
     async (request) => {

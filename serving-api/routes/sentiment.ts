@@ -28,6 +28,15 @@ export const errorResponses = {
   400: { ...ErrorSchema, description: 'a parameter is malformed or out of range; `parameter` names it' },
   404: { ...ErrorSchema, description: 'the symbol is neither tracked nor in the batch view' },
   503: { ...ErrorSchema, description: 'a backend did not answer in time; `backend` names it' },
+  401: { ...ErrorSchema, description: 'API_KEYS is set and the request has no valid key (`x-api-key`)' },
+  429: { ...ErrorSchema, description: 'more requests per minute than API_RATE_LIMIT' },
+};
+
+/** The refusals of routes without a symbol or a range: a backend down, a key missing, too many requests. */
+export const accessResponses = {
+  401: errorResponses[401],
+  429: errorResponses[429],
+  503: errorResponses[503],
 };
 
 export function horizonFields(answer: Pick<SeriesAnswer, 'horizon' | 'boundary'>) {

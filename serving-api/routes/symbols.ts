@@ -16,7 +16,7 @@ import {
 import type { TweetBySymbolRow } from '../../schemas/rows.js';
 import { DAY_MS, formatEventTime, HOUR_MS, windowStart } from '../../schemas/time.js';
 import type { ServingViews } from '../serving-views.js';
-import { errorResponses, horizonFields } from './sentiment.js';
+import { accessResponses, errorResponses, horizonFields } from './sentiment.js';
 
 /** Event times this far ahead of the clock still count as "latest" (the speed layer's future skew). */
 const FUTURE_SLACK_MS = 10 * 60_000;
@@ -55,7 +55,7 @@ export const symbolRoutes: FastifyPluginAsyncTypebox<{
         description:
           'The symbols of API_SYMBOLS and those the latest batch run has statistics for. `tweets_24h` sums the merged hourly series of the current hour and the 23 before it.',
         tags: ['symbols'],
-        response: { 200: SymbolListSchema, 503: errorResponses[503] },
+        response: { 200: SymbolListSchema, ...accessResponses },
       },
     },
     async () => {
