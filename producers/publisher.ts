@@ -52,6 +52,8 @@ export interface PublishResult {
   reason: 'end' | 'stopped' | 'output-closed';
 }
 
+const LINGERED = Symbol('lingered');
+
 export async function publish(options: PublishOptions): Promise<PublishResult> {
   const { sink, signal, logger } = options;
   const pacer = options.pacer ?? asFastAsPossible;
@@ -140,8 +142,26 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
 
   if (signal?.aborted) return { sent, unsent, errors: 0, reason: 'stopped' };
   if (Symbol.asyncIterator in options.source) {
-    for await (const message of options.source as AsyncIterable<OutgoingMessage>) {
-      if (!(await take(message))) break;
+    const iterator = (options.source as AsyncIterable<OutgoingMessage>)[Symbol.asyncIterator]();
+    // A slow source (a live feed: a tick a second) must not hold a started batch until it fills:
+    // once the source has had nothing for lingerMs, the batch at hand is sent. One timer per batch.
+    let lingerBatch: OutgoingMessage[] | undefined;
+    let linger: Promise<typeof LINGERED> | undefined;
+    try {
+      for (;;) {
+        const pending = iterator.next();
+        if (batch.length > 0) {
+          if (lingerBatch !== batch) {
+            lingerBatch = batch;
+            linger = sleep(lingerMs, signal).then(() => LINGERED);
+          }
+          if ((await Promise.race([pending, linger])) === LINGERED) await flush();
+        }
+        const next = await pending;
+        if (next.done || !(await take(next.value))) break;
+      }
+    } finally {
+      await iterator.return?.();
     }
   } else {
     for (const message of options.source as Iterable<OutgoingMessage>) {
