@@ -72,6 +72,14 @@ const cron: Parser<string> = (raw) => {
     return undefined;
   }
 };
+const wsUrl: Parser<string> = (raw) => {
+  try {
+    const u = new URL(raw);
+    return u.protocol === 'ws:' || u.protocol === 'wss:' ? raw : undefined;
+  } catch {
+    return undefined;
+  }
+};
 const oneOf =
   <T extends string>(values: readonly T[]): Parser<T> =>
   (raw) =>
@@ -345,6 +353,26 @@ export const VARIABLES = {
     default: '5 * * * *',
     parse: cron,
   }),
+  finnhubToken: variable({
+    name: 'FINNHUB_TOKEN',
+    description: 'Finnhub API key of `produce live --source finnhub` (never logged)',
+    form: 'a non-empty key',
+    parse: text(),
+  }),
+  finnhubWsUrl: variable({
+    name: 'FINNHUB_WS_URL',
+    description: "Finnhub's trade WebSocket; the token is added as `?token=`",
+    form: 'a ws(s) URL',
+    default: 'wss://ws.finnhub.io',
+    parse: wsUrl,
+  }),
+  binanceWsUrl: variable({
+    name: 'BINANCE_WS_URL',
+    description: "Binance's market-stream WebSocket base; `/stream?streams=…` is added",
+    form: 'a ws(s) URL',
+    default: 'wss://stream.binance.com:9443',
+    parse: wsUrl,
+  }),
   logLevel: variable({
     name: 'LOG_LEVEL',
     description: 'log level',
@@ -397,6 +425,8 @@ export interface Config {
   backendDownDeadlineMs: number;
   speedCrashAt: { point: CrashPoint; at: number } | undefined;
   batchCron: string;
+  /** The live market-data sources of `produce live`. */
+  live: { finnhubToken: string | undefined; finnhubUrl: string; binanceUrl: string };
   logLevel: LogLevel;
 }
 
@@ -545,6 +575,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, now: number = D
     backendDownDeadlineMs: c.backendDownDeadline as number,
     speedCrashAt: c.speedCrashAt,
     batchCron: c.batchCron as string,
+    live: {
+      finnhubToken: c.finnhubToken,
+      finnhubUrl: c.finnhubWsUrl as string,
+      binanceUrl: c.binanceWsUrl as string,
+    },
     logLevel: c.logLevel as LogLevel,
   };
 }

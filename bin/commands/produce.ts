@@ -20,6 +20,11 @@ import {
   parseSymbols,
 } from '../../producers/cli-options.js';
 import type { EventTimelineOptions } from '../../producers/event-timeline.js';
+import { liveRegistry } from '../../producers/live/live-metrics.js';
+import { liveSetup } from '../../producers/live/live-setup.js';
+import { LiveSource } from '../../producers/live/live-source.js';
+import type { LiveSourceName } from '../../producers/live/symbol-map.js';
+import { TradeAggregator } from '../../producers/live/trade-aggregator.js';
 import { producerRegistry, serveMetrics } from '../../producers/metrics.js';
 import { type Pacer, ratePacer, replayPacer } from '../../producers/pacing.js';
 import { PriceWalk } from '../../producers/price-walk.js';
@@ -82,6 +87,17 @@ interface ReplayOptions extends OutputOptions {
   speed: number;
   rejects?: string;
   format?: ReplayFormat;
+}
+
+interface LiveOptions extends OutputOptions {
+  source: LiveSourceName;
+  symbols: string[];
+  klines?: boolean;
+  maxSymbols?: number;
+  grace: number;
+  idleFlush: number;
+  silenceTimeout: number;
+  rejects?: string;
 }
 
 function usageError(message: string): number {
@@ -359,8 +375,79 @@ async function produceReplay(options: ReplayOptions, context: CommandContext): P
   return exitCodeOf(result);
 }
 
+/**
+ * `produce live`: trades from a service's WebSocket, as one-second ticks into stock-prices. On
+ * SIGTERM the source closes its open seconds, the publisher sends them, then the process exits 0.
+ */
+async function produceLive(options: LiveOptions, context: CommandContext): Promise<number> {
+  const { logger, shutdown, config } = context;
+  const topic = config.topics.names.prices;
+  const rejects = new RejectFile(options.rejects ?? `live-${options.source}.rejects.jsonl`);
+  const stats = new PublishStats();
+  let source: LiveSource;
+  try {
+    const setup = liveSetup(options, config.live);
+    source = new LiveSource({
+      protocol: setup.protocol,
+      symbols: setup.symbols,
+      aggregator: new TradeAggregator({
+        graceMs: options.grace,
+        idleFlushMs: options.idleFlush,
+        countMinutes: options.klines ?? false,
+      }),
+      rejects,
+      logger,
+      publishStats: stats,
+      silenceTimeoutMs: options.silenceTimeout,
+      secrets: setup.secrets,
+    });
+    logger.info(
+      { source: options.source, endpoint: setup.protocol.endpoint, symbols: setup.symbols.ourSymbols() },
+      `live ${options.source}: ${setup.symbols.providerSymbols().join(', ')}`,
+    );
+  } catch (error) {
+    return usageError((error as Error).message);
+  }
+  const output = await openOutput(context, options.to, topic);
+  if ('error' in output) return usageError(output.error);
+  const metricsPort = options.metricsPort ?? config.metricsPort;
+  if (metricsPort !== undefined) {
+    const registry = liveRegistry(topic, options.source, stats, source.stats);
+    const server = await serveMetrics(registry, metricsPort, config.api.host);
+    shutdown.onShutdown('metrics', () => new Promise<void>((resolve) => server.close(() => resolve())));
+    logger.info({ port: metricsPort }, `metrics on http://${config.api.host}:${metricsPort}/metrics`);
+  }
+  const progress = startProgressLine(`live ${options.source}`, stats);
+  // No abort signal: stopping the source ends its stream, so the publisher sends what it flushed.
+  const running = publish({
+    source: source.messages(),
+    sink: output.sink,
+    stats,
+    ...(options.batchSize === undefined ? {} : { maxBatch: options.batchSize }),
+    logger,
+  }).finally(() => progress.stop());
+  shutdown.onShutdown('live source', async () => {
+    source.stop();
+    await running.catch(() => undefined);
+    await rejects.close();
+  });
+  const result = await running;
+  await rejects.close();
+  logger.info(
+    { topic, output: output.sink.description, ...result, ...source.stats },
+    `live ${options.source}: ${source.failure ?? result.reason}`,
+  );
+  if (source.failure) {
+    process.stderr.write(`sentiment produce live: ${source.failure}\n`);
+    return 1;
+  }
+  return exitCodeOf(result);
+}
+
 export function produceCommand(): Command {
-  const produce = new Command('produce').description('publish synthetic or replayed tweets and price ticks');
+  const produce = new Command('produce').description(
+    'publish synthetic, replayed or live tweets and price ticks',
+  );
 
   produce.addCommand(
     syntheticOptions(
@@ -426,6 +513,62 @@ export function produceCommand(): Command {
           ]),
         ),
     ).action((options: ReplayOptions) => runCommand('produce', (context) => produceReplay(options, context))),
+  );
+  produce.addCommand(
+    outputOptions(
+      new Command('live')
+        .description(
+          'one-second ticks from live trades: Finnhub (stocks, needs FINNHUB_TOKEN) or Binance (crypto)',
+        )
+        .addOption(
+          new Option('--source <service>', 'the WebSocket service')
+            .choices(['finnhub', 'binance'])
+            .makeOptionMandatory(),
+        )
+        .addOption(
+          new Option(
+            '--symbols <list>',
+            "comma-separated, ours (AAPL, BTC) or the service's (BINANCE:BTCUSDT, BTCUSDT)",
+          )
+            .argParser((raw: string) =>
+              raw
+                .split(',')
+                .map((s) => s.trim())
+                .filter(Boolean),
+            )
+            .makeOptionMandatory(),
+        )
+        .addOption(
+          new Option(
+            '--klines',
+            'Binance: also read @kline_1m and count trades a closed minute had that we missed',
+          ),
+        )
+        .addOption(
+          new Option('--max-symbols <n>', 'Finnhub: symbols your plan streams')
+            .argParser(parseCount)
+            .default(50),
+        )
+        .addOption(
+          new Option('--grace <d>', 'a second is closed once a trade this much past its end arrives')
+            .argParser(parseNonNegativeDuration)
+            .default(1000, '1s'),
+        )
+        .addOption(
+          new Option(
+            '--idle-flush <d>',
+            "a symbol's open second is closed after this long without its trades",
+          )
+            .argParser(parsePositiveDuration)
+            .default(2000, '2s'),
+        )
+        .addOption(
+          new Option('--silence-timeout <d>', 'no frame, ping or pong for this long: replace the connection')
+            .argParser(parsePositiveDuration)
+            .default(30_000, '30s'),
+        )
+        .addOption(new Option('--rejects <path>', 'reject file (default: live-<source>.rejects.jsonl)')),
+    ).action((options: LiveOptions) => runCommand('produce', (context) => produceLive(options, context))),
   );
   return produce;
 }
