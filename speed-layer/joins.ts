@@ -159,8 +159,13 @@ interface TickSeries {
 
 export interface AsOfJoinState {
   series: { symbol: string; ts: number[]; offset: number[]; close: number[] }[];
-  /** rows waiting for their final price, ascending created_at, with the provisional price on them */
+  /**
+   * rows waiting for their final price, ascending created_at, with the provisional price on them;
+   * empty in a snapshot taken without them (see `takeAwaited`)
+   */
   pending: PricedTweetRow[];
+  /** Every row with created_at below this has had its final price (null: none yet). */
+  releasedBelow?: number | null;
 }
 
 /**
@@ -258,6 +263,10 @@ export class AsOfJoin {
   private readonly series = new Map<string, TickSeries>();
   private pending = new PendingRows();
   private ticks = 0;
+  /** The highest threshold `release` was given: no row below it is pending. */
+  private releasedBelow = Number.NEGATIVE_INFINITY;
+  /** Rows awaited since the last `takeAwaited`, once tracking is on (undefined: off). */
+  private awaited: PricedTweetRow[] | undefined;
 
   constructor(private readonly delayMs: number) {}
 
@@ -320,6 +329,24 @@ export class AsOfJoin {
   /** Holds a row (already emitted with its provisional price) until its final price is known. */
   await(row: PricedTweetRow): void {
     this.pending.push(row);
+    this.awaited?.push(row);
+  }
+
+  /**
+   * The rows awaited since the last call (the first call turns tracking on and returns none). An
+   * incremental checkpoint stores these instead of every pending row: since thresholds only rise
+   * and a row is awaited only at or above the current one, the rows pending at any moment are
+   * exactly the rows ever awaited whose created_at is at or above `releasedBelow`.
+   */
+  takeAwaited(): PricedTweetRow[] {
+    const rows = this.awaited ?? [];
+    this.awaited = [];
+    return rows;
+  }
+
+  /** Every row with created_at below this has had its final price. */
+  releasedThreshold(): number {
+    return this.releasedBelow;
   }
 
   /**
@@ -328,6 +355,7 @@ export class AsOfJoin {
    * changed.
    */
   release(threshold: number, emit: (row: PricedTweetRow) => void): void {
+    if (threshold > this.releasedBelow) this.releasedBelow = threshold;
     while (this.pending.size() > 0 && this.pending.earliest() < threshold) {
       const row = this.pending.pop();
       const final = this.priced(row);
@@ -370,7 +398,8 @@ export class AsOfJoin {
     return this.ticks;
   }
 
-  snapshot(): AsOfJoinState {
+  /** `withPending: false` leaves the pending rows out, for a checkpoint that keeps them itself. */
+  snapshot(withPending = true): AsOfJoinState {
     const series: AsOfJoinState['series'] = [];
     for (const [symbol, s] of this.series) {
       series.push({
@@ -380,16 +409,27 @@ export class AsOfJoin {
         close: s.close.slice(s.start),
       });
     }
-    return { series, pending: this.pending.inOrder().map((row) => ({ ...row })) };
+    return {
+      series,
+      pending: withPending ? this.pending.inOrder().map((row) => ({ ...row })) : [],
+      releasedBelow: Number.isFinite(this.releasedBelow) ? this.releasedBelow : null,
+    };
   }
 
-  static restore(state: AsOfJoinState, delayMs: number): AsOfJoin {
+  /**
+   * `awaited`: rows an incremental checkpoint kept beside a snapshot taken without its pending
+   * rows, in the order they were awaited; those already released are left out here.
+   */
+  static restore(state: AsOfJoinState, delayMs: number, awaited: readonly PricedTweetRow[] = []): AsOfJoin {
     const j = new AsOfJoin(delayMs);
     for (const s of state.series) {
       j.series.set(s.symbol, { ts: [...s.ts], offset: [...s.offset], close: [...s.close], start: 0 });
       j.ticks += s.ts.length;
     }
+    j.releasedBelow =
+      typeof state.releasedBelow === 'number' ? state.releasedBelow : Number.NEGATIVE_INFINITY;
     for (const row of state.pending) j.pending.push({ ...row });
+    for (const row of awaited) if (row.created_at >= j.releasedBelow) j.pending.push({ ...row });
     return j;
   }
 

@@ -239,12 +239,16 @@ export class SymbolTask {
     };
   }
 
-  snapshot(): SymbolTaskState {
+  /**
+   * `withPending: false` leaves out the rows awaiting their final price: a checkpoint that stores
+   * them incrementally (`takeAwaited`) passes them back to `restore`.
+   */
+  snapshot(withPending = true): SymbolTaskState {
     return {
       version: 1,
       watermarks: this.watermarks.snapshot(),
       windows: this.windows.snapshot(copyCandle),
-      join: this.join.snapshot(),
+      join: this.join.snapshot(withPending),
       sources: [...this.sources].map(([p, s]) => [p, s.offset, [...s.symbols]]),
       highestTickOffset: this.highestTickOffset,
       out: {
@@ -258,14 +262,28 @@ export class SymbolTask {
     };
   }
 
-  static restore(state: SymbolTaskState, opts: SymbolTaskOptions): SymbolTask {
+  /** Rows awaiting their final price since the last call (the first call starts tracking them). */
+  takeAwaited(): PricedTweetRow[] {
+    return this.join.takeAwaited();
+  }
+
+  /** Rows with created_at below this have their final price: older awaited rows are not needed. */
+  releasedThreshold(): number {
+    return this.join.releasedThreshold();
+  }
+
+  static restore(
+    state: SymbolTaskState,
+    opts: SymbolTaskOptions,
+    awaited: readonly PricedTweetRow[] = [],
+  ): SymbolTask {
     if (state.version !== 1) throw new Error(`SymbolTask: unknown snapshot version ${String(state.version)}`);
     const task = new SymbolTask(opts);
     task.watermarks = Watermarks.restore(state.watermarks, watermarkOptions(opts));
     task.tickSlot = task.watermarks.indexOf(tickInput(opts.tickPartition));
     task.tweetSlots.clear();
     task.windows = MinuteWindows.restore(state.windows, emptyCandle, copyCandle);
-    task.join = AsOfJoin.restore(state.join, opts.delayMs);
+    task.join = AsOfJoin.restore(state.join, opts.delayMs, awaited);
     for (const [p, offset, symbols] of state.sources) task.sources.set(p, { offset, symbols: [...symbols] });
     task.highestTickOffset = state.highestTickOffset;
     task.out = {
