@@ -5,6 +5,8 @@
  * assignment a task resumes from its checkpoint, which is therefore never behind the commit.
  *
  *   _speed/checkpoints/<group>/<task>.json      e.g. task `tweets-p0`, `symbols-p2`
+ *   _speed/checkpoints/<group>/symbols-p<N>.pending-<seq>.json   mentions awaiting their final
+ *                                                 price, awaited between two checkpoints
  *   bronze/_progress/<dataset>/p<partition>.json how far bronze holds a partition, see BronzeProgress
  *
  * The lake (not Cassandra) holds them because bronze progress must be there for the batch layer
@@ -56,6 +58,10 @@ export class Checkpoints {
 
   write(task: string, state: unknown): Promise<void> {
     return writeJson(this.store, checkpointKey(this.group, task), state);
+  }
+
+  delete(task: string): Promise<void> {
+    return this.store.delete(checkpointKey(this.group, task));
   }
 }
 

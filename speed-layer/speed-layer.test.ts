@@ -237,6 +237,66 @@ describe('speed layer on the embedded backends', () => {
     expect(shuffled.prices).toEqual(inOrder.prices);
   }, 60_000);
 
+  it('a restarted layer takes its pending prices from the checkpoint segments and ends with every tweet priced once', async () => {
+    const f = await fixture();
+    const day = utcDay(T0);
+    // Ticks stop one minute in: the mentions after that wait for their final price past the stop.
+    const first = await start(f, { BRONZE_MAX_AGE: '1s' });
+    const tweets = Array.from({ length: 300 }, (_, i) =>
+      tweet(3_000_000 + i, T0 + i * 400, '$AAPL and $TSLA'),
+    );
+    await f.log.produce(TOPICS.tweets, tweets);
+    await f.log.produce(
+      TOPICS.prices,
+      Array.from({ length: 60 }, (_, s) =>
+        ['AAPL', 'TSLA'].map((sym) => tick(sym, T0 + s * 1000, 50 + s)),
+      ).flat(),
+    );
+    await until(
+      'every tweet row',
+      async () => (await allRows(f, TABLES.tweetsBySymbol.name, [day])).length >= 600,
+    );
+    await first.stop();
+    const checkpoints = [];
+    for await (const o of f.lake.list('_speed/checkpoints/')) checkpoints.push(o.key);
+    const segments = checkpoints.filter((k) => /symbols-p\d+\.pending-\d+\.json$/.test(k));
+    process.stdout.write(`speed embedded restart: ${segments.length} pending segments in the lake\n`);
+    expect(segments.length).toBeGreaterThan(0);
+    // The rest of the ticks and an event far on close everything; the second layer prices the rest.
+    const rest = Array.from({ length: 240 }, (_, s) =>
+      ['AAPL', 'TSLA'].map((sym) => tick(sym, T0 + (60 + s) * 1000, 200 + s)),
+    ).flat();
+    await f.log.produce(TOPICS.prices, [
+      ...rest,
+      ...['AAPL', 'TSLA'].map((sym) => tick(sym, T0 + 20 * MINUTE_MS, 1)),
+    ]);
+    await f.log.produce(
+      TOPICS.tweets,
+      Array.from({ length: 12 }, (_, i) => tweet(9_100_000 + i, T0 + 20 * MINUTE_MS, 'end of run')),
+    );
+    await start(f, { BRONZE_MAX_AGE: '1s' });
+    const settled = async () => {
+      const rows = await allRows<TweetBySymbolRow>(f, TABLES.tweetsBySymbol.name, [day]);
+      const minutes = await allRows<SentimentMinuteRow>(f, TABLES.sentimentByMinute.name, [day]);
+      return { rows, finalTweets: minutes.filter((m) => m.final).reduce((n, m) => n + m.tweet_count, 0) };
+    };
+    await until('final minutes', async () => (await settled()).finalTweets >= 600);
+    await new Promise((r) => setTimeout(r, 300));
+    const { rows, finalTweets } = await settled();
+    // The final price of a tweet is the close of the last tick at or before it: 50 + s, or 200 + (s - 60).
+    const expected = (at: number) => {
+      const s = Math.floor((at - T0) / 1000);
+      return s < 60 ? 50 + s : 200 + (s - 60);
+    };
+    const wrong = rows.filter((r) => r.price_at_tweet !== expected(r.created_at));
+    process.stdout.write(
+      `speed embedded restart: ${rows.length} tweets_by_symbol rows, ${wrong.length} with another price, final minute tweets ${finalTweets}\n`,
+    );
+    expect(rows).toHaveLength(600);
+    expect(wrong).toEqual([]);
+    expect(finalTweets).toBe(600);
+  }, 60_000);
+
   it('reads a batch again after a failed write, from the commit when there is no checkpoint yet: nothing is lost', async () => {
     const f = await fixture();
     // The first upserts fail as a lost server would; the stages rebuild their tasks and retry.
