@@ -1,7 +1,7 @@
 /**
- * The merge of the batch view and the speed view at the batch horizon (docs/ARCHITECTURE.md,
- * "Merge rules"): a pure function of the boundary, the gold rows and the speed rows, so the same
- * inputs always give the same series.
+ * The merge of the batch view and the speed view at the batch horizon: a pure function of the
+ * boundary, the gold rows and the speed rows, so the same inputs always give the same series
+ * (docs/ARCHITECTURE.md, Merge rules).
  *
  * Per bucket [start, end) of the grid:
  *  - end ≤ boundary: gold (the batch covers it whole);
