@@ -86,6 +86,7 @@ export function binanceProtocol(options: BinanceOptions): LiveProtocol {
     url: () => `${base}/stream?streams=${streams.join('/')}`,
     endpoint: `${base}/stream`,
     subscribeFrames: () => [],
+    unsubscribeFrames: () => [],
     parse: parseBinanceFrame,
     limits: {
       maxSubscriptions: BINANCE_MAX_STREAMS,

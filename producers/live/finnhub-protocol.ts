@@ -81,6 +81,7 @@ export function finnhubProtocol(options: FinnhubOptions): LiveProtocol {
     },
     endpoint: endpoint.toString(),
     subscribeFrames: () => options.symbols.providerSymbols().map(finnhubSubscribe),
+    unsubscribeFrames: () => options.symbols.providerSymbols().map(finnhubUnsubscribe),
     parse: parseFinnhubFrame,
     limits: { maxSubscriptions: options.maxSymbols ?? FINNHUB_MAX_SYMBOLS },
     subscriptions: options.symbols.providerSymbols().length,

@@ -62,6 +62,8 @@ export interface LiveProtocol {
   readonly endpoint: string;
   /** Text frames to send once connected (subscriptions), in order. */
   subscribeFrames(): string[];
+  /** Text frames to send before a deliberate close (unsubscriptions). */
+  unsubscribeFrames(): string[];
   parse(text: string): FrameEvent;
   readonly limits: ConnectionLimits;
   /** How many subscriptions this run needs, checked against `limits.maxSubscriptions`. */

@@ -167,6 +167,12 @@ describe('live source: Finnhub', () => {
 
     r.source.stop();
     await r.ended;
+    await vi.waitFor(() =>
+      expect(server.connections[1]!.received.slice(2)).toEqual([
+        '{"type":"unsubscribe","symbol":"AAPL"}',
+        '{"type":"unsubscribe","symbol":"MSFT"}',
+      ]),
+    );
     // Shutdown closes the open seconds: AAPL 2 and 3, and MSFT 0, whose trades straddle the drop.
     expect(r.ticks).toEqual([
       tick('AAPL', 0, 228.1, 228.3, 228.1, 228.3, 150),

@@ -11,7 +11,7 @@
  * when the service announces it is going away. An HTTP 401/403/451 at the handshake is final (a
  * bad token, a refused address): the source ends and says why in `failure`.
  *
- * `stop()` (SIGTERM) closes the connection, closes every open second (its tick is published),
+ * `stop()` (SIGTERM) unsubscribes (Finnhub), closes the connection, closes every open second (its tick is published),
  * waits for the reject file and ends the stream, so the publisher sends what is left and returns.
  */
 import WebSocket, { type RawData } from 'ws';
@@ -153,6 +153,9 @@ export class LiveSource {
     this.stopController.abort();
     const socket = this.socket;
     if (socket) {
+      if (socket.readyState === WebSocket.OPEN) {
+        for (const frame of this.options.protocol.unsubscribeFrames()) socket.send(frame);
+      }
       socket.close(1000, 'shutting down');
       // A server that never answers the close handshake must not hold the shutdown.
       setTimeout(() => socket.terminate(), 2000).unref();
