@@ -4,6 +4,8 @@ import uPlot from '/vendor/uplot/uPlot.esm.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
+// With API_KEYS set, the page is opened as /?api_key=KEY and passes the key on.
+const apiKey = params.get('api_key');
 const state = {
   symbol: params.get('symbol')?.toUpperCase() ?? null,
   interval: params.get('interval') ?? '5m',
@@ -23,7 +25,8 @@ function showError(message) {
 }
 
 async function getJson(path) {
-  const response = await fetch(path, { headers: { accept: 'application/json' } });
+  const headers = { accept: 'application/json', ...(apiKey ? { 'x-api-key': apiKey } : {}) };
+  const response = await fetch(path, { headers });
   const body = await response.json().catch(() => ({}));
   if (!response.ok) throw new Error(`GET ${path}: ${response.status} ${body.message ?? response.statusText}`);
   return body;
@@ -244,7 +247,9 @@ function follow(symbol) {
   const live = $('live');
   live.dataset.state = 'connecting';
   live.textContent = 'live: connecting';
-  const stream = new EventSource(`/v1/stream?symbols=${encodeURIComponent(symbol)}`);
+  // EventSource cannot send headers: the key goes in the query.
+  const key = apiKey ? `&api_key=${encodeURIComponent(apiKey)}` : '';
+  const stream = new EventSource(`/v1/stream?symbols=${encodeURIComponent(symbol)}${key}`);
   state.stream = stream;
   stream.onopen = () => {
     live.dataset.state = 'open';
