@@ -6,7 +6,8 @@
  * add in one order; every COPY orders by all its columns; the writer's settings are fixed.
  */
 
-import { mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { LogicalKind } from '../schemas/columns.js';
@@ -29,6 +30,9 @@ const DUCKDB_TYPE: Record<LogicalKind, string> = {
   'text-list': 'VARCHAR[]',
 };
 
+/** DuckDB's buffer pool; the process's peak stays some hundreds of MB above it. */
+const MEMORY_LIMIT = '1GB';
+
 const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
 const identifier = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
@@ -38,13 +42,24 @@ export class DuckDbEngine implements BatchEngine {
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
+    private readonly databaseDir: string,
   ) {}
 
+  /**
+   * A database file in a temporary folder rather than an in-memory one: the loaded bronze and the
+   * models' tables then live in DuckDB's buffer pool, which evicts to that file past
+   * `memory_limit` instead of growing with the lake.
+   */
   static async open(): Promise<DuckDbEngine> {
-    const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
+    const databaseDir = await mkdtemp(join(tmpdir(), 'sentiment-duckdb-'));
+    const instance = await DuckDBInstance.create(join(databaseDir, 'batch.duckdb'), {
+      threads: '1',
+      memory_limit: MEMORY_LIMIT,
+      temp_directory: join(databaseDir, 'spill'),
+    });
     const connection = await instance.connect();
     await connection.run("SET TimeZone = 'UTC'");
-    return new DuckDbEngine(instance, connection);
+    return new DuckDbEngine(instance, connection, databaseDir);
   }
 
   async loadSource(
@@ -55,26 +70,63 @@ export class DuckDbEngine implements BatchEngine {
     const columns = source.loaded.map((n) => `${identifier(n)} ${types.get(n)}`).join(', ');
     await this.connection.run(`CREATE OR REPLACE TABLE ${identifier(source.name)} (${columns})`);
     const errors: InputError[] = [];
-    for (const file of files) {
-      const problem = await this.schemaProblem(source, file.path);
+    // Thousands of small objects: the schema is checked once per distinct footer schema and the
+    // objects of one schema are read by one statement. Should one of them fail to read (a corrupt
+    // page), its group is read again object by object, so only the bad object is left out.
+    for (const group of await this.schemaGroups(files)) {
+      const problem = await this.schemaProblem(source, (group[0] as SourceFile).path);
       if (problem) {
-        errors.push({ key: file.key, message: problem });
+        for (const file of group) errors.push({ key: file.key, message: problem });
         continue;
       }
-      const list = source.loaded.map(identifier).join(', ');
-      try {
-        // One statement per object: a corrupt page fails (and rolls back) only its own object.
-        await this.connection.run(
-          `INSERT INTO ${identifier(source.name)} SELECT ${list} FROM read_parquet(${literal(file.path)})`,
-        );
-      } catch (error) {
-        errors.push({ key: file.key, message: `unreadable: ${firstLine(error)}` });
+      if (group.length > 1 && (await this.insertFiles(source, group)) === undefined) continue;
+      for (const file of group) {
+        const failure = await this.insertFiles(source, [file]);
+        if (failure !== undefined) errors.push({ key: file.key, message: `unreadable: ${failure}` });
       }
     }
     const result = await this.connection.runAndReadAll(
       `SELECT count(*) AS n FROM ${identifier(source.name)}`,
     );
     return { rows: Number(result.getRowObjectsJS()[0]?.n ?? 0), errors };
+  }
+
+  /** The files grouped by their Parquet schema; a file whose footer cannot be read is alone. */
+  private async schemaGroups(files: readonly SourceFile[]): Promise<SourceFile[][]> {
+    if (files.length === 0) return [];
+    let signatures: Map<string, string>;
+    try {
+      const result = await this.connection.runAndReadAll(
+        `SELECT file_name, string_agg(concat_ws(':', name, duckdb_type, repetition_type, num_children), ',' ORDER BY column_id) AS signature
+         FROM parquet_schema([${files.map((f) => literal(f.path)).join(', ')}]) GROUP BY file_name`,
+      );
+      signatures = new Map(result.getRowObjectsJS().map((r) => [String(r.file_name), String(r.signature)]));
+    } catch {
+      // Some footer is unreadable: one group per file, each checked on its own.
+      return files.map((f) => [f]);
+    }
+    const groups = new Map<string, SourceFile[]>();
+    for (const file of files) {
+      const signature = signatures.get(file.path) ?? `unlisted:${file.path}`;
+      const group = groups.get(signature);
+      if (group) group.push(file);
+      else groups.set(signature, [file]);
+    }
+    return [...groups.values()];
+  }
+
+  /** Appends the files' rows in one statement (all or none); the error's first line on failure. */
+  private async insertFiles(source: BronzeSource, files: readonly SourceFile[]): Promise<string | undefined> {
+    const list = source.loaded.map(identifier).join(', ');
+    const paths = files.map((f) => literal(f.path)).join(', ');
+    try {
+      await this.connection.run(
+        `INSERT INTO ${identifier(source.name)} SELECT ${list} FROM read_parquet([${paths}])`,
+      );
+      return undefined;
+    } catch (error) {
+      return firstLine(error);
+    }
   }
 
   /** Why the object cannot be read as `source`: not Parquet, or a column missing or typed otherwise. */
@@ -125,6 +177,10 @@ export class DuckDbEngine implements BatchEngine {
     const naiveTimes = new Set(
       columnTypes.filter((r) => r.column_type === 'TIMESTAMP').map((r) => String(r.column_name)),
     );
+    const timed = (c: string) =>
+      naiveTimes.has(c) ? `CAST(${identifier(c)} AS TIMESTAMPTZ) AS ${identifier(c)}` : identifier(c);
+    if (model.partitionBy && !model.dropEmptyColumns)
+      return this.writeDays(model, model.partitionBy, allColumns.map(timed), days, outDir);
     const written: LocalPartition[] = [];
     const targets: { day?: string; where: string; key: string }[] = model.partitionBy
       ? days.map((day) => ({
@@ -146,11 +202,7 @@ export class DuckDbEngine implements BatchEngine {
       const path = join(outDir, ...target.key.split('/'));
       await mkdir(dirname(path), { recursive: true });
       // The models compute in UTC wall time; the files say UTC (Parquet's isAdjustedToUTC), as bronze does.
-      const list = columns
-        .map((c) =>
-          naiveTimes.has(c) ? `CAST(${identifier(c)} AS TIMESTAMPTZ) AS ${identifier(c)}` : identifier(c),
-        )
-        .join(', ');
+      const list = columns.map(timed).join(', ');
       await this.connection.run(
         `COPY (SELECT ${list} FROM ${table} ${target.where} ORDER BY ALL) TO ${literal(path)} (FORMAT parquet, COMPRESSION zstd)`,
       );
@@ -165,9 +217,56 @@ export class DuckDbEngine implements BatchEngine {
     return written;
   }
 
+  /**
+   * Every asked day of a partitioned table in one pass: one COPY with PARTITION_BY writes a file per
+   * day (the rows of each in ORDER BY ALL order, as a COPY per day would, without scanning the
+   * table once per day), which is then moved to its gold key.
+   */
+  private async writeDays(
+    model: Model,
+    partitionBy: string,
+    list: string[],
+    days: readonly string[],
+    outDir: string,
+  ): Promise<LocalPartition[]> {
+    if (days.length === 0) return [];
+    const table = identifier(model.name);
+    const column = identifier(partitionBy);
+    const inDays = `${column} IN (${days.map((d) => `DATE ${literal(d)}`).join(', ')})`;
+    const counts = await this.connection.runAndReadAll(
+      `SELECT CAST(${column} AS VARCHAR) AS day, count(*) AS n FROM ${table} WHERE ${inDays} GROUP BY ALL`,
+    );
+    const rows = new Map(counts.getRowObjectsJS().map((r) => [String(r.day), Number(r.n)]));
+    if (rows.size === 0) return [];
+    const staging = join(outDir, '_copy', model.name);
+    await rm(staging, { recursive: true, force: true });
+    await mkdir(dirname(staging), { recursive: true });
+    await this.connection.run(
+      `COPY (SELECT ${list.join(', ')} FROM ${table} WHERE ${inDays} ORDER BY ALL) TO ${literal(staging)}
+       (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (${column}), FILENAME_PATTERN 'part-{i}')`,
+    );
+    const written: LocalPartition[] = [];
+    for (const day of days) {
+      const count = rows.get(day);
+      if (count === undefined) continue;
+      const dir = join(staging, `${partitionBy}=${day}`);
+      const files = await readdir(dir);
+      if (files.length !== 1)
+        throw new Error(`${model.name} ${day}: DuckDB wrote ${files.length} files, expected 1`);
+      const key = goldObjectKey(model.name, day);
+      const path = join(outDir, ...key.split('/'));
+      await mkdir(dirname(path), { recursive: true });
+      await rename(join(dir, files[0] as string), path);
+      written.push({ table: model.name, day, key, path, rows: count });
+    }
+    await rm(staging, { recursive: true, force: true });
+    return written;
+  }
+
   async close(): Promise<void> {
     this.connection.closeSync();
     this.instance.closeSync();
+    await rm(this.databaseDir, { recursive: true, force: true });
   }
 }
 
