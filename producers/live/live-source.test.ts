@@ -349,6 +349,25 @@ describe('live source: Binance', () => {
     expect(r.log()).toContain('connection ended (serverShutdown)');
   });
 
+  it('retries a handshake refused with HTTP 503 after a backoff, unlike a refused token', async () => {
+    const server = await feed({
+      handshakeStatus: (attempt) => (attempt < 2 ? 503 : undefined),
+      scripts: [async (c) => c.send([fixtureFrames('binance-session-1.jsonl')[0]!])],
+    });
+    const r = run(
+      binanceProtocol({ baseUrl: server.url, symbols: binanceSymbols, klines: false }),
+      binanceSymbols,
+    );
+    await vi.waitFor(() => expect(r.source.stats.tradesReceived).toBe(1), { timeout: 10_000 });
+    r.source.stop();
+    await r.ended;
+    expect(server.refused).toBe(2);
+    expect(r.delays).toEqual([1000, 2000]);
+    expect(r.source.failure).toBeUndefined();
+    expect(r.log()).toContain('connection ended (HTTP 503)');
+    expect(r.ticks).toEqual([tick('BTC', 0, 64500.1, 64500.1, 64500.1, 64500.1, 0.01)]);
+  });
+
   it('backs off exponentially while connections fail, and starts afresh after a connection that stayed up', async () => {
     const closed = await FeedServer.start({ scripts: [] });
     const url = closed.url;
