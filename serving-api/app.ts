@@ -10,6 +10,7 @@ import type { Backends } from '../infra/backends.js';
 import { type Config, loadConfig } from '../infra/config.js';
 import type { Logger } from '../infra/logger.js';
 import { registerApi } from './api-routes.js';
+import { dashboardRoutes } from './dashboard/dashboard-routes.js';
 import { BackendUnavailableError, BadParameterError } from './errors.js';
 import { healthRoutes } from './routes/health.js';
 import { streamRoutes } from './routes/stream.js';
@@ -100,6 +101,7 @@ export async function buildApp(options: AppOptions) {
   });
   await app.register(healthRoutes, { backends: options.backends, version: options.version });
   await app.register(streamRoutes, { viewStore: options.backends.viewStore });
+  await app.register(dashboardRoutes);
   return app;
 }
 
