@@ -95,7 +95,18 @@ function makeChart(data) {
     width,
     height: 320,
     plugins: [boundaryPlugin()],
-    scales: { x: { time: true }, compound: { range: [-1, 1] }, price: { auto: true } },
+    // Times in UTC, as everywhere in the API.
+    tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
+    scales: {
+      // The range asked for, not just the buckets present: a gap or a young demo shows as such.
+      x: {
+        time: true,
+        range: (_, min, max) =>
+          state.series ? [seconds(state.series.from), seconds(state.series.to)] : [min, max],
+      },
+      compound: { range: [-1, 1] },
+      price: { auto: true },
+    },
     series: [
       {
         label: 'time (UTC)',
@@ -121,6 +132,7 @@ function makeChart(data) {
       },
     ],
     axes: [
+      // HH:MM (UTC): the range is at least an hour, so ticks are minutes apart at the least.
       { values: (_, ticks) => ticks.map((t) => new Date(t * 1000).toISOString().slice(11, 16)) },
       { scale: 'compound', label: 'mean compound' },
       { scale: 'price', side: 1, label: 'close price', grid: { show: false } },
