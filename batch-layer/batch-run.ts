@@ -154,6 +154,7 @@ export async function runBatch(options: BatchRunOptions): Promise<RunManifest> {
         log(`  cached ${sync.downloaded} bronze objects (${(sync.downloadedBytes / 1e6).toFixed(1)} MB)`);
 
       engine = await (options.openEngine ?? DuckDbEngine.open)();
+      manifest.engine = engine.dialect.name;
       for (const source of BRONZE_SOURCES) {
         const files = needed
           .filter((o) => o.dataset === source.dataset && sync.paths.has(o.key))

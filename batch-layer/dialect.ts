@@ -29,7 +29,16 @@ export interface Dialect {
    * distinct values of `relation` first and lists them, in sorted order as DuckDB names them.
    */
   pivot(relation: string, on: string, value: string, groupBy: string): string;
+  /**
+   * For a dialect whose `pivot` lists the values: a SELECT of the distinct values of `on` in
+   * `relation` (the model rendered with this in place of the pivot gives them), which the engine
+   * runs first and lists in place of PIVOT_VALUES_MARKER in the pivot statement.
+   */
+  pivotValues?(relation: string, on: string): string;
 }
+
+/** Where a listing dialect's pivot statement expects its `'value' AS name, ...` list. */
+export const PIVOT_VALUES_MARKER = '/*pivot_values*/';
 
 function text(call: MacroCall, index: number, name: string): string {
   const value = call.args[index] ?? call.kwargs[name];
@@ -104,4 +113,26 @@ export const duckdbDialect: Dialect = {
   ln: (expression) => `ln(${expression})`,
   pivot: (relation, on, value, groupBy) =>
     `SELECT * FROM (PIVOT ${quoteIdentifier(relation)} ON ${on} USING first(${value}) GROUP BY ${groupBy})`,
+};
+
+const backtick = (name: string) => `\`${name.replaceAll('`', '``')}\``;
+
+export const sparkDialect: Dialect = {
+  name: 'spark',
+  // Spark reads a bronze TIMESTAMP(MILLIS, UTC) as its TIMESTAMP; the session time zone is UTC
+  // (spark-engine.ts), so date_trunc and CAST AS DATE work on UTC wall time as DuckDB's do.
+  utc_timestamp: (column) => column,
+  explode: (column) => `explode(${column})`,
+  // Spark's percentile is exact and interpolates linearly, as quantile_cont does.
+  quantile: (column, fraction) => `percentile(${column}, ${fraction})`,
+  epoch_seconds: (column) => `unix_seconds(${column})`,
+  bucket_start: (column, seconds) =>
+    `timestamp_seconds(floor(unix_seconds(${column}) / ${seconds}) * ${seconds})`,
+  add_days: (column, days) => `date_add(${column}, ${days})`,
+  ln: (expression) => `ln(${expression})`,
+  // Spark's PIVOT groups by every column it is given other than `on` and `value`, so it is given
+  // only those and the group-by columns.
+  pivot: (relation, on, value, groupBy) =>
+    `SELECT * FROM (SELECT ${groupBy}, ${on}, ${value} FROM ${backtick(relation)}) PIVOT (first(${value}) FOR ${on} IN (${PIVOT_VALUES_MARKER}))`,
+  pivotValues: (relation, on) => `SELECT DISTINCT CAST(${on} AS STRING) FROM ${backtick(relation)}`,
 };

@@ -3,6 +3,7 @@
  * default and description; `loadConfig` validates them all and throws a ConfigError naming every
  * bad variable and the form it expects. Unset backend variables select the embedded stand-ins.
  */
+import { homedir } from 'node:os';
 import { Cron } from 'croner';
 import { type TopicNames, topicNames } from '../schemas/events.js';
 import { parseDuration } from '../schemas/time.js';
@@ -255,7 +256,8 @@ export const VARIABLES = {
   }),
   apiBackendTimeout: variable({
     name: 'API_BACKEND_TIMEOUT',
-    description: 'deadline of each backend request of the API; past it the request answers 503 naming the backend',
+    description:
+      'deadline of each backend request of the API; past it the request answers 503 naming the backend',
     form: 'a duration like 2s or 500ms',
     default: '2s',
     parse: duration(1),
@@ -269,7 +271,8 @@ export const VARIABLES = {
   }),
   apiGoldCacheDir: variable({
     name: 'API_GOLD_CACHE_DIR',
-    description: 'folder under which the API keeps the gold files it reads (a fresh sub-folder per process); unset: the OS temp folder',
+    description:
+      'folder under which the API keeps the gold files it reads (a fresh sub-folder per process); unset: the OS temp folder',
     form: 'a path',
     parse: text(),
   }),
@@ -353,6 +356,28 @@ export const VARIABLES = {
     default: '5 * * * *',
     parse: cron,
   }),
+  sparkMaster: variable({
+    name: 'SPARK_MASTER',
+    description: 'Spark master of `batch run --engine spark`',
+    form: 'a Spark master URL: local[N], local[*], spark://host:port, yarn',
+    default: 'local[2]',
+    parse: text(/^(local(\[(\d+|\*)\])?|spark:\/\/\S+|yarn|k8s:\/\/\S+)$/),
+  }),
+  sparkSubmit: variable({
+    name: 'SPARK_SUBMIT',
+    description:
+      'spark-submit of `batch run --engine spark`; the python beside it runs the driver (batch-layer/spark/setup.sh installs both)',
+    form: 'a path (~/ is the home folder)',
+    default: '~/.cache/market-sentiment/spark-4.2.0/venv/bin/spark-submit',
+    parse: text(),
+  }),
+  sparkDriverMemory: variable({
+    name: 'SPARK_DRIVER_MEMORY',
+    description: 'memory of the Spark driver (in local mode, the whole engine)',
+    form: 'a JVM size like 2g or 512m',
+    default: '2g',
+    parse: text(/^\d+[kmgt]$/i),
+  }),
   finnhubToken: variable({
     name: 'FINNHUB_TOKEN',
     description: 'Finnhub API key of `produce live --source finnhub` (never logged)',
@@ -425,6 +450,8 @@ export interface Config {
   backendDownDeadlineMs: number;
   speedCrashAt: { point: CrashPoint; at: number } | undefined;
   batchCron: string;
+  /** How `batch run --engine spark` starts Spark. */
+  spark: { master: string; submit: string; driverMemory: string };
   /** The live market-data sources of `produce live`. */
   live: { finnhubToken: string | undefined; finnhubUrl: string; binanceUrl: string };
   logLevel: LogLevel;
@@ -575,6 +602,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, now: number = D
     backendDownDeadlineMs: c.backendDownDeadline as number,
     speedCrashAt: c.speedCrashAt,
     batchCron: c.batchCron as string,
+    spark: {
+      master: c.sparkMaster as string,
+      submit: expandHome(c.sparkSubmit as string, env),
+      driverMemory: c.sparkDriverMemory as string,
+    },
     live: {
       finnhubToken: c.finnhubToken,
       finnhubUrl: c.finnhubWsUrl as string,
@@ -582,6 +614,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, now: number = D
     },
     logLevel: c.logLevel as LogLevel,
   };
+}
+
+/** `~/x` under HOME (a default must not depend on the machine, so the table shows `~`). */
+function expandHome(path: string, env: NodeJS.ProcessEnv): string {
+  return path.startsWith('~/') ? `${env.HOME ?? homedir()}/${path.slice(2)}` : path;
 }
 
 /** The config table of the README, generated from the declarations above. */

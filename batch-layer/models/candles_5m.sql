@@ -1,5 +1,6 @@
 {{ config(materialized='table', partition_by='date') }}
 -- OHLCV per symbol per five minutes [bucket, bucket + 5 min), from the one-minute candles.
+-- trade_count is cast back to BIGINT: DuckDB sums BIGINTs to a HUGEINT, which Parquet gets as a double.
 WITH minutes AS (
   SELECT
     *,
@@ -17,6 +18,6 @@ SELECT
   min(low_price) AS low_price,
   max(CASE WHEN from_last = 1 THEN close_price END) AS close_price,
   sum(volume) AS volume,
-  sum(trade_count) AS trade_count
+  CAST(sum(trade_count) AS BIGINT) AS trade_count
 FROM minutes
 GROUP BY symbol, bucket

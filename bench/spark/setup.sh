@@ -12,14 +12,9 @@ home="$cache/spark-$SPARK_VERSION"
 mkdir -p "$home"
 
 # pyspark 4.3.0 (pip's newest) has no spark-sql-kafka of its own version on Maven Central; the
-# connector must match pyspark exactly, so both are pinned to SPARK_VERSION.
-if [ ! -f "$home/venv/.complete" ]; then
-  echo "spark setup: creating $home/venv (pyspark $SPARK_VERSION, vaderSentiment)" >&2
-  rm -rf "$home/venv"
-  python3 -m venv "$home/venv"
-  "$home/venv/bin/pip" install --quiet "pyspark==$SPARK_VERSION" vadersentiment pyarrow pandas >&2
-  touch "$home/venv/.complete"
-fi
+# connector must match pyspark exactly, so both are pinned to SPARK_VERSION. The venv (pyspark,
+# vaderSentiment, pyarrow) is the batch engine's, made by its setup.
+SPARK_VERSION="$SPARK_VERSION" bash "$here/../../batch-layer/spark/setup.sh" >/dev/null
 
 if [ ! -f "$home/jars/.complete" ]; then
   command -v mvn >/dev/null || { echo "spark setup: Maven (mvn) is required for the Kafka connector jars" >&2; exit 1; }

@@ -1,7 +1,7 @@
 /**
- * `sentiment batch run [--from DAY --to DAY] [--strict]`: one batch run now, the asked days or the
- * days with new bronze; `sentiment batch schedule`: runs on BATCH_CRON, with metrics on
- * METRICS_PORT. A run prints what it does (days, tables, rows, seconds) on stdout, and a progress
+ * `sentiment batch run [--from DAY --to DAY] [--strict] [--engine duckdb|spark]`: one batch run
+ * now, the asked days or the days with new bronze; `sentiment batch schedule`: runs on BATCH_CRON,
+ * with metrics on METRICS_PORT. A run prints what it does (days, tables, rows, seconds) on stdout, and a progress
  * line on stderr when that is a terminal.
  */
 import { dirname, join, resolve } from 'node:path';
@@ -64,6 +64,17 @@ interface RunFlags {
   to?: string;
   strict?: boolean;
   cacheDir?: string;
+  engine: 'duckdb' | 'spark';
+}
+
+/** The Spark engine as SPARK_MASTER, SPARK_SUBMIT and SPARK_DRIVER_MEMORY say. */
+async function openSpark(config: Config) {
+  const { SparkEngine } = await import('../../batch-layer/spark-engine.js');
+  return SparkEngine.open({
+    sparkSubmit: config.spark.submit,
+    master: config.spark.master,
+    driverMemory: config.spark.driverMemory,
+  });
 }
 
 function runSubcommand(): Command {
@@ -75,6 +86,11 @@ function runSubcommand(): Command {
     .addOption(new Option('--to <day>', 'last UTC day to recompute (default: --from)').argParser(parseDay))
     .option('--strict', 'exit 1 when a bronze object had to be skipped')
     .option('--cache-dir <path>', 'where S3 bronze objects are cached (default: beside LAKE_DIR)')
+    .addOption(
+      new Option('--engine <engine>', 'run the models on DuckDB or on Spark (SPARK_MASTER)')
+        .choices(['duckdb', 'spark'])
+        .default('duckdb'),
+    )
     .action((flags: RunFlags) =>
       runCommand('batch', async (context) => {
         if (flags.to && !flags.from) {
@@ -98,6 +114,7 @@ function runSubcommand(): Command {
             store,
             cacheDir: flags.cacheDir ?? defaultCacheDir(context.config),
             ...(from && to ? { range: { from, to } } : {}),
+            ...(flags.engine === 'spark' ? { openEngine: () => openSpark(context.config) } : {}),
             log: out.log,
             progress: out.progress,
           });
