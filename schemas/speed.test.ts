@@ -13,12 +13,25 @@ const mention: InternalRecord = {
   sourceMaxEventTime: 1_764_547_201_000,
 };
 
+/** A mention carrying the tweet's own columns (the form stage 1 writes). */
+const tweetMention: InternalRecord = {
+  ...(mention as Extract<InternalRecord, { kind: 'mention' }>),
+  text: '$AAPL up 😀 — "great" quarter',
+  userId: 'u42',
+  pos: 0.5,
+  neu: 0.4,
+  neg: 0.1,
+};
+
 describe('internal records', () => {
   it.each<InternalRecord>([
     mention,
     { ...mention, id: 'tweet-é-日本-😀', symbol: 'BRK.B' },
     { ...mention, id: '', compound: -1 },
     { ...mention, id: 'x'.repeat(128) },
+    tweetMention,
+    { ...tweetMention, text: '', userId: '', id: 'é' },
+    { ...tweetMention, text: 'x'.repeat(70_000) },
     { kind: 'progress', sourcePartition: 0, maxEventTime: -5, sourceOffset: 0 },
     { kind: 'idle', sourcePartition: 7, sourceOffset: 2 ** 53 - 1 },
   ])('come back as they were sent: %o', (record) => {
@@ -82,6 +95,11 @@ describe('internal records', () => {
     ['a truncated mention', bytes(mention).slice(0, -1)],
     ['a mention with a byte too many', Uint8Array.from([...bytes(mention), 0x41])],
     ['a mention cut inside its header', bytes(mention).slice(0, 30)],
+    ['a truncated tweet mention', bytes(tweetMention).slice(0, -1)],
+    ['a tweet mention with a byte too many', Uint8Array.from([...bytes(tweetMention), 0x41])],
+    ['a tweet mention cut inside its header', bytes(tweetMention).slice(0, 70)],
+    ['a tweet mention with a NaN neg', withFloat(tweetMention, 58, Number.NaN)],
+    ['a tweet mention with an unsafe source offset', withFloat(tweetMention, 26, 2 ** 53)],
     [
       'a progress marker with a byte too many',
       Uint8Array.from([

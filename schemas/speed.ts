@@ -15,8 +15,10 @@
  * visible share of the speed layer's time). Every record starts with the byte 0xB5 (a UTF-8
  * continuation byte, so no text begins with it) and a kind byte; numbers are float64
  * little-endian, strings UTF-8 with a uint16 byte length:
- *   mention  B5 'm' createdAt compound sourcePartition sourceOffset sourceMaxEventTime
- *            len(id) len(symbol) id symbol
+ *   mention  B5 'M' createdAt compound sourcePartition sourceOffset sourceMaxEventTime pos neu neg
+ *            len(id) len(symbol) len(user_id) len32(text) id symbol user_id text
+ *   (earlier form, still read: B5 'm' without pos, neu, neg, user_id and text, whose
+ *   tweets_by_symbol columns stage 1 wrote itself)
  *   progress B5 'p' sourcePartition maxEventTime sourceOffset
  *   idle     B5 'i' sourcePartition sourceOffset
  */
@@ -35,6 +37,16 @@ export interface MentionRecord {
   sourceOffset: number;
   /** Max event time seen on the source partition up to and including this tweet. */
   sourceMaxEventTime: number;
+  /**
+   * The tweet's own columns, so that stage 2 writes the whole tweets_by_symbol row at once with
+   * its price (one Cassandra write per pair, not one per stage). Absent in a record of the
+   * earlier form; then all five are.
+   */
+  text?: string;
+  userId?: string;
+  pos?: number;
+  neu?: number;
+  neg?: number;
 }
 
 export interface ProgressRecord {
@@ -54,10 +66,13 @@ export interface IdleRecord {
 export type InternalRecord = MentionRecord | ProgressRecord | IdleRecord;
 
 const MAGIC = 0xb5;
-const KIND_MENTION = 0x6d; // 'm'
+const KIND_MENTION = 0x6d; // 'm', without the tweet's own columns
+const KIND_TWEET_MENTION = 0x4d; // 'M'
 const KIND_PROGRESS = 0x70; // 'p'
 const KIND_IDLE = 0x69; // 'i'
 const MENTION_HEADER = 2 + 5 * 8 + 2 + 2;
+const TWEET_MENTION_HEADER = 2 + 8 * 8 + 2 + 2 + 2 + 4;
+const MAX_TEXT_BYTES = 0xffffffff;
 const PROGRESS_LENGTH = 2 + 3 * 8;
 const IDLE_LENGTH = 2 + 2 * 8;
 const MAX_STRING_BYTES = 0xffff;
@@ -83,6 +98,7 @@ function writeText(buffer: Buffer, at: number, text: string, bytes: number): voi
 export function encodeInternalRecord(r: InternalRecord): Buffer {
   switch (r.kind) {
     case 'mention': {
+      if (r.text !== undefined) return encodeTweetMention(r);
       // A lone surrogate becomes U+FFFD: count what Buffer.write writes, not what utf8Length guesses.
       const idBytes = utf8Length(r.id) === r.id.length ? r.id.length : Buffer.byteLength(r.id);
       const symbolBytes =
@@ -124,6 +140,91 @@ export function encodeInternalRecord(r: InternalRecord): Buffer {
       return b;
     }
   }
+}
+
+/** UTF-8 bytes `writeText` will write for `text`. */
+function byteLength(text: string): number {
+  return utf8Length(text) === text.length ? text.length : Buffer.byteLength(text);
+}
+
+function encodeTweetMention(r: MentionRecord): Buffer {
+  const text = r.text as string;
+  const userId = r.userId ?? '';
+  const idBytes = byteLength(r.id);
+  const symbolBytes = byteLength(r.symbol);
+  const userBytes = byteLength(userId);
+  const textBytes = byteLength(text);
+  if (idBytes > MAX_STRING_BYTES || symbolBytes > MAX_STRING_BYTES || userBytes > MAX_STRING_BYTES)
+    throw new Error('internal record: id, symbol or user_id longer than 65,535 bytes');
+  if (textBytes > MAX_TEXT_BYTES) throw new Error('internal record: text longer than 4 GiB');
+  const b = Buffer.allocUnsafe(TWEET_MENTION_HEADER + idBytes + symbolBytes + userBytes + textBytes);
+  b[0] = MAGIC;
+  b[1] = KIND_TWEET_MENTION;
+  putFloat64(b, 2, r.createdAt);
+  putFloat64(b, 10, r.compound + 0);
+  putFloat64(b, 18, r.sourcePartition);
+  putFloat64(b, 26, r.sourceOffset);
+  putFloat64(b, 34, r.sourceMaxEventTime);
+  putFloat64(b, 42, (r.pos ?? 0) + 0);
+  putFloat64(b, 50, (r.neu ?? 0) + 0);
+  putFloat64(b, 58, (r.neg ?? 0) + 0);
+  b.writeUInt16LE(idBytes, 66);
+  b.writeUInt16LE(symbolBytes, 68);
+  b.writeUInt16LE(userBytes, 70);
+  b.writeUInt32LE(textBytes, 72);
+  let at = TWEET_MENTION_HEADER;
+  writeText(b, at, r.id, idBytes);
+  at += idBytes;
+  writeText(b, at, r.symbol, symbolBytes);
+  at += symbolBytes;
+  writeText(b, at, userId, userBytes);
+  at += userBytes;
+  writeText(b, at, text, textBytes);
+  return b;
+}
+
+function decodeTweetMention(value: Uint8Array): MentionRecord | undefined {
+  if (value.length < TWEET_MENTION_HEADER) return undefined;
+  const u16 = (at: number) => (value[at] as number) | ((value[at + 1] as number) << 8);
+  const idBytes = u16(66);
+  const symbolBytes = u16(68);
+  const userBytes = u16(70);
+  const textBytes = (u16(72) | (u16(74) << 16)) >>> 0;
+  if (value.length !== TWEET_MENTION_HEADER + idBytes + symbolBytes + userBytes + textBytes) return undefined;
+  const createdAt = float64At(value, 2);
+  const compound = float64At(value, 10);
+  const sp = float64At(value, 18);
+  const so = float64At(value, 26);
+  const smax = float64At(value, 34);
+  const pos = float64At(value, 42);
+  const neu = float64At(value, 50);
+  const neg = float64At(value, 58);
+  if (!isInt(createdAt) || !isInt(sp) || !isInt(so) || !isInt(smax)) return undefined;
+  const finite = Number.isFinite;
+  if (!finite(compound) || !finite(pos) || !finite(neu) || !finite(neg)) return undefined;
+  let at = TWEET_MENTION_HEADER;
+  const id = readText(value, at, at + idBytes);
+  at += idBytes;
+  const symbol = readSymbol(value, at, at + symbolBytes);
+  at += symbolBytes;
+  const userId = readText(value, at, at + userBytes);
+  at += userBytes;
+  const text = readText(value, at, at + textBytes);
+  return {
+    kind: 'mention',
+    id,
+    symbol,
+    createdAt,
+    compound,
+    sourcePartition: sp,
+    sourceOffset: so,
+    sourceMaxEventTime: smax,
+    text,
+    userId,
+    pos,
+    neu,
+    neg,
+  };
 }
 
 const isInt = (v: number): boolean => Number.isSafeInteger(v);
@@ -172,6 +273,8 @@ export function decodeInternalRecord(value: Uint8Array | string): InternalRecord
   // A string cannot be the binary form (the log hands stage 2 bytes); it is not a record.
   if (typeof value === 'string' || value.length < 2 || value[0] !== MAGIC) return undefined;
   switch (value[1]) {
+    case KIND_TWEET_MENTION:
+      return decodeTweetMention(value);
     case KIND_MENTION: {
       if (value.length < MENTION_HEADER) return undefined;
       const idBytes = (value[42] as number) | ((value[43] as number) << 8);

@@ -331,7 +331,7 @@ export class SymbolStage implements Stage {
     }
     switch (record.kind) {
       case 'mention':
-        // Stage 1 writes the tweet's own columns; stage 2 adds only the price (see priceColumns).
+        // The mention carries the tweet's own columns: its row is written whole, with its price.
         entry.task.onMention(record, now);
         break;
       case 'progress':
@@ -369,7 +369,7 @@ export class SymbolStage implements Stage {
     const writes: Promise<unknown>[] = [];
     for (const [p, entry] of this.tasks) {
       const out = entry.task.drain(now);
-      for (const row of out.tweets) prices.push(priceColumns(row));
+      prices.push(...out.tweets);
       ticks.push(...out.ticks);
       minutes.push(...out.minutes);
       if (out.late > 0) metrics.late.inc({ kind: 'mention' }, out.late);
@@ -531,17 +531,4 @@ function definedColumns(row: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [column, value] of Object.entries(row)) if (value !== undefined) out[column] = value;
   return out;
-}
-
-/** The columns of a tweet row that stage 2 owns: its key and the as-of price. */
-function priceColumns(row: PricedTweetRow): Partial<TweetBySymbolRow> {
-  return {
-    symbol: row.symbol,
-    day: row.day,
-    created_at: row.created_at,
-    id: row.id,
-    price_at_tweet: row.price_at_tweet,
-    price_tick_at: row.price_tick_at,
-    late: row.late,
-  };
 }

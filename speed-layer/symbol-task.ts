@@ -18,7 +18,12 @@
  * Pure: no I/O, no clock; `now` is passed in. `snapshot` is plain JSON and includes the rows not
  * yet drained, so restoring it continues exactly where the snapshot was taken.
  */
-import type { SentimentMinuteRow, TickRow } from '../schemas/rows.js';
+import {
+  type SentimentMinuteRow,
+  sentimentLabel,
+  type TickRow,
+  type TweetBySymbolRow,
+} from '../schemas/rows.js';
 import { DAY_MS, MINUTE_MS, utcDay, windowStart } from '../schemas/time.js';
 import {
   AsOfJoin,
@@ -43,7 +48,21 @@ export interface Mention {
   sourceOffset: number;
   /** max event time of the source partition up to and including this tweet */
   sourceMaxEventTime: number;
+  /** The tweet's own columns (absent in mentions of the earlier record form). */
+  text?: string;
+  userId?: string;
+  pos?: number;
+  neu?: number;
+  neg?: number;
 }
+
+/**
+ * A tweets_by_symbol row as the task emits it: the key, the as-of price and the lateness decision,
+ * and on its first emission the tweet's own columns as well (a price update carries only the
+ * price: Cassandra keeps the columns a write leaves out).
+ */
+export type EmittedTweetRow = PricedTweetRow &
+  Partial<Pick<TweetBySymbolRow, 'text' | 'user_id' | 'compound' | 'pos' | 'neu' | 'neg' | 'label'>>;
 
 export interface Tick {
   symbol: string;
@@ -67,7 +86,7 @@ export interface SymbolTaskOptions {
 
 export interface Drained {
   /** tweets_by_symbol rows: the key columns, the as-of price and the lateness decision */
-  tweets: PricedTweetRow[];
+  tweets: EmittedTweetRow[];
   ticks: TickRow[];
   minutes: SentimentMinuteRow[];
   /** late mentions since the last drain */
@@ -138,7 +157,7 @@ export class SymbolTask {
       windowStart(m.createdAt, MINUTE_MS) + MINUTE_MS <= watermark
     ) {
       this.out.late++;
-      this.out.tweets.push(this.tweetRow(m, true));
+      this.out.tweets.push(withTweetColumns(this.tweetRow(m, true), m));
       return;
     }
     const row = this.tweetRow(m, false);
@@ -148,7 +167,8 @@ export class SymbolTask {
       row.price_at_tweet = this.join.foundPrice;
       row.price_tick_at = this.join.foundAt;
     }
-    this.out.tweets.push(row);
+    this.out.tweets.push(withTweetColumns(row, m));
+    // The pending copy holds only the key and the price: hundreds of thousands of them wait.
     if (!(m.createdAt < this.priceThreshold(watermark))) this.join.await(row);
   }
 
@@ -343,6 +363,21 @@ export class SymbolTask {
     }
     return this.lastDay;
   }
+}
+
+/** The row with the tweet's own columns from the mention, when the mention carries them. */
+function withTweetColumns(row: PricedTweetRow, m: Mention): EmittedTweetRow {
+  if (m.text === undefined) return row;
+  return {
+    ...row,
+    text: m.text,
+    user_id: m.userId ?? '',
+    compound: m.compound + 0,
+    pos: m.pos ?? 0,
+    neu: m.neu ?? 0,
+    neg: m.neg ?? 0,
+    label: sentimentLabel(m.compound),
+  };
 }
 
 function watermarkOptions(opts: SymbolTaskOptions): WatermarksOptions {

@@ -1,7 +1,7 @@
 /**
  * Stage 1 of the speed topology, one instance per `tweets` partition: decode → future check →
- * cashtags → VADER → duplicate check → the rows this partition owns (bronze, `tweets_by_symbol`)
- * and the mentions re-keyed by symbol for stage 2 (schemas/speed.ts).
+ * cashtags → VADER → duplicate check → the partition's bronze rows, and the mentions re-keyed by
+ * symbol for stage 2 (schemas/speed.ts), which writes their `tweets_by_symbol` rows.
  *
  * Deterministic in (state, messages): the only processing-time inputs are `ingested_at` (a bronze
  * column) and when an idle marker is sent, and neither changes what stage 2 computes from the log.
@@ -11,10 +11,9 @@
 
 import type { LogMessage } from '../infra/kafka/event-log.js';
 import { decodeTweet } from '../schemas/events.js';
-import type { BronzeTweetRow, TweetBySymbolRow } from '../schemas/rows.js';
+import type { BronzeTweetRow } from '../schemas/rows.js';
 import { sentimentLabel } from '../schemas/rows.js';
 import type { InternalRecord } from '../schemas/speed.js';
-import { utcDay } from '../schemas/time.js';
 import { extractCashtags } from './cashtags.js';
 import { type DeadLetter, deadLetter, futureRejection } from './dead-letters.js';
 import { RecentIds } from './dedup.js';
@@ -36,8 +35,6 @@ export interface TweetResumePoint {
 
 export interface TweetIngestOutput {
   deadLetters: DeadLetter[];
-  /** Every (tweet, symbol) pair; the price columns are stage 2's. */
-  tweetRows: TweetBySymbolRow[];
   /** Records for the internal topic, each with the symbol it is keyed by (undefined: every partition). */
   internal: { symbol: string | undefined; record: InternalRecord }[];
   duplicates: number;
@@ -122,21 +119,9 @@ export class TweetIngest {
       this.out.duplicates++;
       return bronze;
     }
-    const day = utcDay(tweet.created_at);
+    // Each (tweet, symbol) pair goes to stage 2 with the tweet's columns: stage 2 writes its
+    // tweets_by_symbol row whole, with the as-of price, in one write.
     for (const symbol of symbols) {
-      this.out.tweetRows.push({
-        symbol,
-        day,
-        created_at: tweet.created_at,
-        id: tweet.id,
-        text: tweet.text,
-        user_id: tweet.user_id,
-        compound: scores.compound,
-        pos: scores.pos,
-        neu: scores.neu,
-        neg: scores.neg,
-        label,
-      });
       this.out.internal.push({
         symbol,
         record: {
@@ -148,6 +133,11 @@ export class TweetIngest {
           sourcePartition: this.partition,
           sourceOffset: m.offset,
           sourceMaxEventTime: this.maxEventTime,
+          text: tweet.text,
+          userId: tweet.user_id,
+          pos: scores.pos,
+          neu: scores.neu,
+          neg: scores.neg,
         },
       });
     }
@@ -233,5 +223,5 @@ export class TweetIngest {
 }
 
 function emptyOutput(): TweetIngestOutput {
-  return { deadLetters: [], tweetRows: [], internal: [], duplicates: 0 };
+  return { deadLetters: [], internal: [], duplicates: 0 };
 }

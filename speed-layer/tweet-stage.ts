@@ -1,9 +1,9 @@
 /**
  * Stage 1 wired to its sinks: per owned `tweets` partition a TweetIngest, a bronze batcher and the
  * partition's bronze progress. Per batch, in this order: every output written (dead letters,
- * internal records, `tweets_by_symbol` rows, closed bronze objects), then — at most once per
- * checkpoint interval — the checkpoint, then the Kafka commit. A crash anywhere loses nothing: the
- * partition resumes from its checkpoint and every sink is idempotent (upserts by key, bronze
+ * internal records, closed bronze objects), then — at most once per checkpoint interval — the
+ * checkpoint, then the Kafka commit. A crash anywhere loses nothing: the
+ * partition resumes from its checkpoint and every sink is idempotent (bronze
  * objects named by offsets and skipped below the partition's bronze progress, internal records
  * de-duplicated by source offset in stage 2).
  */
@@ -20,10 +20,9 @@ import type {
 import { partitionForKey } from '../infra/kafka/partitioner.js';
 import type { ObjectStore } from '../infra/lake/object-store.js';
 import type { Logger } from '../infra/logger.js';
-import { TABLES } from '../schemas/cassandra.js';
 import type { TopicNames } from '../schemas/events.js';
 import { BRONZE_DATASETS } from '../schemas/lake.js';
-import { type BronzeTweetRow, BronzeTweetRowSchema, type TweetBySymbolRow } from '../schemas/rows.js';
+import { type BronzeTweetRow, BronzeTweetRowSchema } from '../schemas/rows.js';
 import { encodeInternalRecord } from '../schemas/speed.js';
 import { BronzeBatcher, type ClosedBronzeObject } from './bronze-batcher.js';
 import { BronzeProgress, type Checkpoints, timeOrNone } from './checkpoints.js';
@@ -263,15 +262,13 @@ export class TweetStage implements Stage {
    * than its depth of batches are in flight (all of them are durable after `pipeline.drain()`).
    */
   private async writeOutputs(now: number): Promise<void> {
-    const { eventLog, viewStore, metrics } = this.deps;
+    const { eventLog, metrics } = this.deps;
     const deadLetters: DeadLetter[] = [];
     const internal: OutgoingMessage[] = [];
-    const tweetRows: TweetBySymbolRow[] = [];
     const objects: Promise<void>[] = [];
     for (const task of this.tasks.values()) {
       const out = task.ingest.drain();
       deadLetters.push(...out.deadLetters);
-      tweetRows.push(...out.tweetRows);
       if (out.duplicates > 0) metrics.duplicates.inc({ kind: 'tweet-id' }, out.duplicates);
       for (const { symbol, record } of out.internal) {
         const value = encodeInternalRecord(record);
@@ -307,10 +304,6 @@ export class TweetStage implements Stage {
     }
     if (internal.length > 0)
       writes.push(metrics.timed('internal', () => eventLog.produce(this.internalTopic, internal)));
-    if (tweetRows.length > 0)
-      writes.push(
-        metrics.timed('tweets_by_symbol', () => viewStore.upsert(TABLES.tweetsBySymbol.name, tweetRows)),
-      );
     await this.pipeline.submit(writes);
   }
 
