@@ -67,6 +67,8 @@ describe('configuration', () => {
     ['S3_ENDPOINT', 'ftp://x', 'an http(s) URL'],
     ['CASSANDRA_KEYSPACE', 'Bad-Name', 'a CQL identifier'],
     ['KAFKA_PARTITIONS', '0', 'an integer 1..1024'],
+    ['SPEED_SINK_BATCHES_IN_FLIGHT', '0', 'an integer 1..64'],
+    ['SPEED_CHECKPOINT_INTERVAL', 'often', 'a duration like 1s or 5s'],
   ])('rejects %s=%s naming the variable and the expected form', (name, value, form) => {
     const message = problemsOf({ [name]: value, ...(name === 'S3_ENDPOINT' ? { S3_BUCKET: 'lake' } : {}) });
     expect(message).toContain(`${name}=${JSON.stringify(value)} is invalid: expected ${form}`);

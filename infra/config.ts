@@ -305,6 +305,22 @@ export const VARIABLES = {
     default: '30s',
     parse: duration(1000),
   }),
+  speedCheckpointInterval: variable({
+    name: 'SPEED_CHECKPOINT_INTERVAL',
+    description:
+      'how often each speed-layer task checkpoints and commits its offsets (after waiting for its sink writes); a restart replays at most this much',
+    form: 'a duration like 1s or 5s',
+    default: '1s',
+    parse: duration(10),
+  }),
+  speedSinkBatchesInFlight: variable({
+    name: 'SPEED_SINK_BATCHES_IN_FLIGHT',
+    description:
+      'batches whose sink writes (Cassandra, lake, internal topic) a speed-layer stage keeps in flight at once while it computes the next',
+    form: 'an integer 1..64',
+    default: '4',
+    parse: integer(1, 64),
+  }),
   bronzeMaxRows: variable({
     name: 'BRONZE_MAX_ROWS',
     description: 'a bronze object is closed after this many rows',
@@ -444,7 +460,12 @@ export interface Config {
   };
   metricsPort: number | undefined;
   watermarkDelayMs: number;
-  speed: { futureSkewMs: number; idleTimeoutMs: number };
+  speed: {
+    futureSkewMs: number;
+    idleTimeoutMs: number;
+    checkpointIntervalMs: number;
+    sinkBatchesInFlight: number;
+  };
   bronze: { maxRows: number; maxSpanMs: number; maxAgeMs: number };
   cassandraWritesInFlight: number;
   backendDownDeadlineMs: number;
@@ -592,7 +613,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, now: number = D
     },
     metricsPort: c.metricsPort,
     watermarkDelayMs: c.watermarkDelay as number,
-    speed: { futureSkewMs: c.speedFutureSkew as number, idleTimeoutMs: c.speedIdleTimeout as number },
+    speed: {
+      futureSkewMs: c.speedFutureSkew as number,
+      idleTimeoutMs: c.speedIdleTimeout as number,
+      checkpointIntervalMs: c.speedCheckpointInterval as number,
+      sinkBatchesInFlight: c.speedSinkBatchesInFlight as number,
+    },
     bronze: {
       maxRows: c.bronzeMaxRows as number,
       maxSpanMs: c.bronzeMaxSpan as number,

@@ -29,13 +29,16 @@ export interface SpeedLayerOptions {
   config: Config;
   logger: Logger;
   metrics?: SpeedMetrics;
-  /** Defaults to 1 s. */
+  /** Overrides SPEED_CHECKPOINT_INTERVAL. */
   checkpointIntervalMs?: number;
   /** Where a group with no checkpoint or commit starts (default: the earliest message). */
   fromBeginning?: boolean;
 }
 
-export function speedSettings(config: Config, checkpointIntervalMs = 1000): SpeedSettings {
+export function speedSettings(
+  config: Config,
+  checkpointIntervalMs = config.speed.checkpointIntervalMs,
+): SpeedSettings {
   return {
     group: config.consumerGroup,
     topics: config.topics.names,
@@ -44,6 +47,7 @@ export function speedSettings(config: Config, checkpointIntervalMs = 1000): Spee
     idleTimeoutMs: config.speed.idleTimeoutMs,
     bronze: config.bronze,
     checkpointIntervalMs,
+    sinkBatchesInFlight: config.speed.sinkBatchesInFlight,
   };
 }
 
