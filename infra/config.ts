@@ -276,6 +276,37 @@ export const VARIABLES = {
     form: 'a path',
     parse: text(),
   }),
+  apiSpeedCachePartitions: variable({
+    name: 'API_SPEED_CACHE_PARTITIONS',
+    description:
+      'how many (symbol, day) partitions of `sentiment_by_minute` the API caches (final rows only; least recently used dropped first); 0: no cache',
+    form: 'an integer 0..100000',
+    default: '128',
+    parse: integer(0, 100_000),
+  }),
+  apiSpeedCacheSettle: variable({
+    name: 'API_SPEED_CACHE_SETTLE',
+    description:
+      'how long after the speed layer wrote a final minute row the API caches it (longer than the speed layer takes to land a batch of writes)',
+    form: 'a duration like 30s',
+    default: '30s',
+    parse: duration(0),
+  }),
+  apiSpeedCacheMaxAge: variable({
+    name: 'API_SPEED_CACHE_MAX_AGE',
+    description: 'how long a cached partition of `sentiment_by_minute` is kept before it is read whole again',
+    form: 'a duration like 10m',
+    default: '10m',
+    parse: duration(1),
+  }),
+  apiSpeedCoalesce: variable({
+    name: 'API_SPEED_COALESCE',
+    description:
+      "how long a read of a partition's not-yet-final minute rows answers the requests for it that follow (0: only those that arrive while it runs)",
+    form: 'a duration like 250ms',
+    default: '250ms',
+    parse: duration(0),
+  }),
   metricsPort: variable({
     name: 'METRICS_PORT',
     description: 'port of a Prometheus /metrics endpoint for non-API processes; unset: none',
@@ -457,6 +488,8 @@ export interface Config {
     horizonRefreshMs: number;
     /** Undefined: the OS temp folder. */
     goldCacheDir: string | undefined;
+    /** The speed view's minute-row cache (serving-api/speed/minute-cache.ts); 0 partitions: off. */
+    speedCache: { maxPartitions: number; settleMs: number; maxAgeMs: number; coalesceMs: number };
   };
   metricsPort: number | undefined;
   watermarkDelayMs: number;
@@ -610,6 +643,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, now: number = D
       backendTimeoutMs: c.apiBackendTimeout as number,
       horizonRefreshMs: c.apiHorizonRefresh as number,
       goldCacheDir: c.apiGoldCacheDir,
+      speedCache: {
+        maxPartitions: c.apiSpeedCachePartitions as number,
+        settleMs: c.apiSpeedCacheSettle as number,
+        maxAgeMs: c.apiSpeedCacheMaxAge as number,
+        coalesceMs: c.apiSpeedCoalesce as number,
+      },
     },
     metricsPort: c.metricsPort,
     watermarkDelayMs: c.watermarkDelay as number,

@@ -77,7 +77,12 @@ export async function registerApi(
       now,
     }),
     gold,
-    speed: new SpeedReader({ store: backends.viewStore, backend: labels.viewStore, call }),
+    speed: new SpeedReader({
+      store: backends.viewStore,
+      backend: labels.viewStore,
+      call,
+      minuteCache: { ...api.speedCache, ttlMs: config.speedViewTtlMs, now },
+    }),
     speedViewTtlMs: config.speedViewTtlMs,
     trackedSymbols: api.symbols,
     now,

@@ -10,6 +10,7 @@ import { TABLES } from '../../schemas/cassandra.js';
 import type { SentimentMinuteRow, TickRow, TweetBySymbolRow } from '../../schemas/rows.js';
 import type { BackendCall } from '../backend-call.js';
 import { BadParameterError } from '../errors.js';
+import { MinuteCache, type MinuteCacheOptions } from './minute-cache.js';
 
 /** Minute rows read per page: a day of one symbol is 1,440. */
 const MINUTE_PAGE = 2000;
@@ -18,13 +19,32 @@ export interface SpeedReaderOptions {
   store: ViewStore;
   backend: string;
   call: BackendCall;
+  /** The minute-row cache (minute-cache.ts); absent or 0 partitions: every read goes to the store. */
+  minuteCache?: Omit<MinuteCacheOptions, 'store' | 'call'>;
 }
 
 export class SpeedReader {
-  constructor(private readonly options: SpeedReaderOptions) {}
+  /** Present when the minute rows are cached. */
+  readonly minuteCache: MinuteCache | undefined;
 
-  /** `sentiment_by_minute` rows of `symbol` with minute in [from, to), newest first. */
-  async minutes(symbol: string, from: number, to: number): Promise<SentimentMinuteRow[]> {
+  constructor(private readonly options: SpeedReaderOptions) {
+    const cache = options.minuteCache;
+    this.minuteCache =
+      cache && cache.maxPartitions > 0
+        ? new MinuteCache({ ...cache, store: options.store, call: (request) => this.call(request) })
+        : undefined;
+  }
+
+  /**
+   * `sentiment_by_minute` rows of `symbol` with minute in [from, to), newest first. Cached rows
+   * are shared between requests: callers must not modify them.
+   */
+  minutes(symbol: string, from: number, to: number): Promise<SentimentMinuteRow[]> {
+    if (this.minuteCache) return this.minuteCache.minutes(symbol, from, to);
+    return this.readMinutes(symbol, from, to);
+  }
+
+  private async readMinutes(symbol: string, from: number, to: number): Promise<SentimentMinuteRow[]> {
     const rows: SentimentMinuteRow[] = [];
     if (to <= from) return rows;
     let cursor: string | undefined;
