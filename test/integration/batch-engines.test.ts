@@ -1,7 +1,8 @@
 /**
  * The DuckDB and Spark engines agree: the same models over the same generated bronze (a few
  * thousand tweets over several symbols, days and hours, a retried tweet id, retried ticks, late
- * rows in the next day's objects) give the same gold. Every table and every partition is compared:
+ * rows in the next day's objects, a corrupt object, one of another schema and one with an extra
+ * column) give the same gold and skip the same objects. Every table and every partition is compared:
  * the same objects, the same column names and types, row counts exact, every value equal (floats
  * within 1e-9; quantiles are exact and linearly interpolated on both engines, so they are held to
  * it too). Spark runs through `batch-layer/spark/setup.sh`'s toolchain (.ci/run installs it).
@@ -16,7 +17,7 @@ import type { RunManifest } from '../../batch-layer/run-manifest.js';
 import { SparkEngine } from '../../batch-layer/spark-engine.js';
 import { loadConfig } from '../../infra/config.js';
 import { LocalObjectStore } from '../../infra/lake/local-object-store.js';
-import { generateBronze, putGeneratedBronze } from './generated-bronze.js';
+import { GENERATED_DAYS, generateBronze, putGeneratedBronze, putOddBronze } from './generated-bronze.js';
 
 const config = loadConfig(process.env);
 const TOLERANCE = 1e-9;
@@ -63,9 +64,11 @@ describe('DuckDB and Spark engines', () => {
   it('write the same gold tables from the same bronze: every partition, column, row and value', async () => {
     const bronze = generateBronze();
     const runs: Record<string, { manifest: RunManifest; store: LocalObjectStore; seconds: number }> = {};
+    let skipped: string[] = [];
     for (const engine of ['duckdb', 'spark'] as const) {
       const store = await LocalObjectStore.open(join(dir, engine));
       await putGeneratedBronze(store, bronze);
+      skipped = await putOddBronze(store, GENERATED_DAYS[1] as string, 'MSFT');
       const started = Date.now();
       const manifest = await runBatch({
         store,
@@ -86,8 +89,14 @@ describe('DuckDB and Spark engines', () => {
     const duck = runs.duckdb as (typeof runs)[string];
     const spark = runs.spark as (typeof runs)[string];
     expect(spark.manifest.engine).toBe('spark');
-    expect(spark.manifest.errors).toEqual([]);
-    expect(duck.manifest.errors).toEqual([]);
+    // Both skip the object that is not Parquet and the one of another schema, and read the newer one.
+    for (const run of [duck, spark]) {
+      expect(run.manifest.errors.map((e) => e.key).sort()).toEqual(skipped.sort());
+      expect(run.manifest.errors.map((e) => e.message.split(':')[0]).sort()).toEqual([
+        'schema mismatch',
+        'unreadable',
+      ]);
+    }
     expect(spark.manifest.dates).toEqual(duck.manifest.dates);
     expect(spark.manifest.coveredUntil).toBe(duck.manifest.coveredUntil);
     expect(spark.manifest.tables.map((t) => [t.table, t.rows])).toEqual(

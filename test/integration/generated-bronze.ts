@@ -5,10 +5,18 @@
  * tweets without cashtags, hours with ticks and no tweets. Seeded, so every call gives the same
  * rows; the rows are built once and put into any number of stores.
  */
-
+import Type from 'typebox';
 import { putProgress, putTicks, putTweets, tick, tweet } from '../../batch-layer/test-fixture.js';
 import type { ObjectStore } from '../../infra/lake/object-store.js';
-import type { BronzeTickRow, BronzeTweetRow } from '../../schemas/rows.js';
+import { encodeParquet } from '../../infra/lake/parquet-writer.js';
+import { Column } from '../../schemas/columns.js';
+import { bronzeObjectKey } from '../../schemas/lake.js';
+import {
+  type BronzeTickRow,
+  BronzeTickRowSchema,
+  type BronzeTweetRow,
+  BronzeTweetRowSchema,
+} from '../../schemas/rows.js';
 
 export const GENERATED_DAYS = ['2026-05-04', '2026-05-05', '2026-05-06'];
 export const GENERATED_SYMBOLS = ['AAPL', 'AMZN', 'MSFT', 'TSLA'];
@@ -112,4 +120,22 @@ export async function putGeneratedBronze(store: ObjectStore, bronze: GeneratedBr
   for (const o of bronze.ticks) await putTicks(store, o.day, o.rows, o.first, o.partition);
   for (const dataset of ['tweets', 'stock_prices'])
     for (let p = 0; p < 3; p++) await putProgress(store, dataset, p, bronze.completeUntil);
+}
+
+/**
+ * Bronze a run must cope with, in `date=day`: an object that is not Parquet and one of another
+ * schema (both to be skipped; their keys are returned), and one from a newer producer with an
+ * extra column (to be read; its tweet, `newer-1`, has the symbol given).
+ */
+export async function putOddBronze(store: ObjectStore, day: string, symbol: string): Promise<string[]> {
+  const key = (partition: number) =>
+    bronzeObjectKey({ dataset: 'tweets', day, partition, firstOffset: 0, lastOffset: 1 });
+  await store.put(key(5), new TextEncoder().encode('not parquet at all'));
+  await store.put(key(6), encodeParquet(BronzeTickRowSchema, [tick(symbol, `${day}T10:00:00Z`, 1, 1, 1)]));
+  const Newer = Type.Object({ ...BronzeTweetRowSchema.properties, client: Column.text() });
+  await store.put(
+    key(7),
+    encodeParquet(Newer, [{ ...tweet('newer-1', `${day}T12:45:00Z`, 0.6, [symbol]), client: 'v2' }]),
+  );
+  return [key(5), key(6)];
 }
