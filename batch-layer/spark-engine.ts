@@ -70,6 +70,35 @@ interface Reply {
   [field: string]: unknown;
 }
 
+/**
+ * A model as Spark SQL; for a pivot, also the query of the values its `IN (...)` lists (the model
+ * with the pivot replaced by that SELECT) and the marker the driver replaces with them.
+ */
+export function renderSparkModel(
+  model: Model,
+  dialect: Dialect = sparkDialect,
+): { sql: string; pivotValues?: { marker: string; sql: string } } {
+  const render = (pivot: (call: MacroCall) => string) =>
+    renderTemplate(model.parts, (call) => {
+      if (call.name === 'config') return '';
+      if (call.name === 'ref' || call.name === 'source') return backtick(String(call.args[0]));
+      if (call.name === 'pivot') return pivot(call);
+      return expandMacro(dialect, call);
+    });
+  const sql = render((call) => expandMacro(dialect, call));
+  const listValues = dialect.pivotValues;
+  if (!listValues || !model.parts.some((p) => 'call' in p && p.call.name === 'pivot')) return { sql };
+  return {
+    sql,
+    pivotValues: {
+      marker: PIVOT_VALUES_MARKER,
+      sql: render((call) =>
+        listValues(String(call.args[0] ?? call.kwargs.relation), String(call.args[1] ?? call.kwargs.on)),
+      ),
+    },
+  };
+}
+
 export class SparkEngine implements BatchEngine {
   readonly dialect: Dialect = sparkDialect;
   private readonly replies: ((reply: Reply) => void)[] = [];
@@ -198,30 +227,8 @@ export class SparkEngine implements BatchEngine {
   }
 
   async build(model: Model): Promise<void> {
-    const render = (pivot: (call: MacroCall) => string) =>
-      renderTemplate(model.parts, (call) => {
-        if (call.name === 'config') return '';
-        if (call.name === 'ref' || call.name === 'source') return backtick(String(call.args[0]));
-        if (call.name === 'pivot') return pivot(call);
-        return expandMacro(this.dialect, call);
-      });
-    const sql = render((call) => expandMacro(this.dialect, call));
-    const listValues = this.dialect.pivotValues;
-    const pivotCall = model.parts.some((p) => 'call' in p && p.call.name === 'pivot');
-    const pivotValues =
-      pivotCall && listValues
-        ? {
-            marker: PIVOT_VALUES_MARKER,
-            sql: render((call) =>
-              listValues(
-                String(call.args[0] ?? call.kwargs.relation),
-                String(call.args[1] ?? call.kwargs.on),
-              ),
-            ),
-          }
-        : undefined;
     try {
-      await this.send({ op: 'build', name: model.name, sql, ...(pivotValues ? { pivotValues } : {}) });
+      await this.send({ op: 'build', name: model.name, ...renderSparkModel(model, this.dialect) });
     } catch (error) {
       throw new Error(`model ${model.name} (${model.path}): ${(error as Error).message}`);
     }
