@@ -84,9 +84,31 @@ function parseEventTimeGeneral(text: string): number | undefined {
   return utc - offsetMinutes * 60_000;
 }
 
-/** Epoch ms to the JSON form: ISO-8601 with `Z`. */
+// formatEventTime's one-entry cache of the day's `YYYY-MM-DDT`: the API formats every bucket start
+// of an answer, mostly of one day, and Date#toISOString was a visible share of its time (6x slower).
+let isoDayNumber = Number.NaN;
+let isoDayPrefix = '';
+/** Year 10000: from there toISOString writes six-digit years. */
+const FOUR_DIGIT_YEARS_END_MS = 253_402_300_800_000;
+const pad2 = (n: number) => (n < 10 ? `0${n}` : `${n}`);
+const pad3 = (n: number) => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${n}`);
+
+/** Epoch ms to the JSON form: ISO-8601 with `Z`, exactly as Date#toISOString writes it. */
 export function formatEventTime(epochMs: number): string {
-  return new Date(epochMs).toISOString();
+  if (!Number.isInteger(epochMs) || epochMs < 0 || epochMs >= FOUR_DIGIT_YEARS_END_MS)
+    return new Date(epochMs).toISOString();
+  const dayNumber = Math.floor(epochMs / DAY_MS);
+  if (dayNumber !== isoDayNumber) {
+    isoDayPrefix = new Date(dayNumber * DAY_MS).toISOString().slice(0, 11);
+    isoDayNumber = dayNumber;
+  }
+  let rest = epochMs - dayNumber * DAY_MS;
+  const hours = Math.floor(rest / HOUR_MS);
+  rest -= hours * HOUR_MS;
+  const minutes = Math.floor(rest / MINUTE_MS);
+  rest -= minutes * MINUTE_MS;
+  const seconds = Math.floor(rest / 1000);
+  return `${isoDayPrefix}${pad2(hours)}:${pad2(minutes)}:${pad2(seconds)}.${pad3(rest - seconds * 1000)}Z`;
 }
 
 // utcDay's one-entry cache: consecutive events are almost always on the same day, and formatting

@@ -70,6 +70,18 @@ interface Partition {
   tail?: TailRead;
 }
 
+/** The index of the first row (newest first) whose minute is below `t`. */
+function firstBelow(rows: readonly SentimentMinuteRow[], t: number): number {
+  let lo = 0;
+  let hi = rows.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((rows[mid] as SentimentMinuteRow).minute >= t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 export class MinuteCache {
   private readonly partitions = new Map<string, Partition>();
   private readonly now: () => number;
@@ -91,8 +103,11 @@ export class MinuteCache {
     for (let t = Date.parse(`${utcDay(from)}T00:00:00Z`); t < to; t += DAY_MS) days.unshift(utcDay(t));
     const parts = await Promise.all(days.map((day) => this.partitionRows(symbol, day, from)));
     const out: SentimentMinuteRow[] = [];
-    for (const rows of parts)
-      for (const row of rows) if (row.minute >= from && row.minute < to) out.push(row);
+    for (const rows of parts) {
+      // Newest first: the rows of [from, to) are one slice, found by halving.
+      const end = firstBelow(rows, from);
+      for (let i = firstBelow(rows, to); i < end; i++) out.push(rows[i] as SentimentMinuteRow);
+    }
     return out;
   }
 
