@@ -6,6 +6,10 @@
  * dominant single step. Then the state check: a steady 2,000 tweets/s and 14 ticks/s over 10
  * simulated minutes, open windows and buffered state sampled every simulated minute.
  */
+
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
+import { GCProfiler } from 'node:v8';
 import type { LogMessage } from '../infra/kafka/event-log.js';
 import { partitionForKey } from '../infra/kafka/partitioner.js';
 import { encodeParquet } from '../infra/lake/parquet-writer.js';
@@ -20,9 +24,6 @@ import { BronzeBatcher } from '../speed-layer/bronze-batcher.js';
 import { vaderScorer } from '../speed-layer/sentiment/vader.js';
 import { SymbolTask } from '../speed-layer/symbol-task.js';
 import { TweetIngest } from '../speed-layer/tweet-ingest.js';
-import { writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector';
-import { GCProfiler } from 'node:v8';
 import { report } from './harness.js';
 
 const PARTITIONS = 3;
