@@ -48,6 +48,9 @@ const SPARK_TYPE: Record<LogicalKind, string> = {
   'text-list': 'ARRAY<STRING>',
 };
 
+/** How long spark-submit may take to start the driver (a JVM and a SparkSession, on a busy machine). */
+const CONNECT_TIMEOUT_MS = 5 * 60_000;
+
 const backtick = (name: string) => `\`${name.replaceAll('`', '``')}\``;
 
 /** The Spark session settings the models rely on. */
@@ -143,11 +146,23 @@ export class SparkEngine implements BatchEngine {
     );
     const engine = new SparkEngine(child, server, workDir);
     engine.listen(token, options.onSparkLog);
+    let timer: NodeJS.Timeout | undefined;
     try {
-      await engine.next();
+      // A driver that neither connects nor exits (a hung JVM) must not hold the run lock forever.
+      await Promise.race([
+        engine.next(),
+        new Promise((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`spark driver did not connect within ${CONNECT_TIMEOUT_MS / 1000} s`)),
+            CONNECT_TIMEOUT_MS,
+          );
+        }),
+      ]);
     } catch (error) {
       await engine.close();
       throw error;
+    } finally {
+      clearTimeout(timer);
     }
     return engine;
   }
