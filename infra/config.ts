@@ -302,9 +302,9 @@ export const VARIABLES = {
   apiSpeedCoalesce: variable({
     name: 'API_SPEED_COALESCE',
     description:
-      "how long a read of a partition's not-yet-final minute rows answers the requests for it that follow (0: only those that arrive while it runs)",
-    form: 'a duration like 250ms',
-    default: '250ms',
+      "how long a read of a partition's not-yet-final minute rows answers the requests for it that follow (0ms: only those that arrive while it runs)",
+    form: 'a duration like 250ms or 0ms',
+    default: '0ms',
     parse: duration(0),
   }),
   metricsPort: variable({
