@@ -381,6 +381,13 @@ notes.push(
 notes.push(
   `RSS of sentiment speed, ${rssValues.length} samples at 1 s: min ${Math.min(...rssValues).toFixed(0)} MiB, max ${Math.max(...rssValues).toFixed(0)} MiB; mean of the first / middle / last third ${avg(rssValues.slice(0, third)).toFixed(0)} / ${avg(rssValues.slice(third, 2 * third)).toFixed(0)} / ${avg(rssValues.slice(2 * third)).toFixed(0)} MiB`,
 );
+// Whether state levels off: one sample a minute from the process's start.
+notes.push(
+  `RSS of sentiment speed each minute: ${rss
+    .filter((_, i) => i % 60 === 0 || i === rss.length - 1)
+    .map((r) => `${((r.t - (rss[0]?.t ?? r.t)) / 60_000).toFixed(1)} min ${r.mib.toFixed(0)} MiB`)
+    .join(', ')}`,
+);
 notes.push(
   `load average (1/5/15 min) at start, after Spark, after ours, after the sink run, after the latency run: ${loads.map((l) => l.map((x) => x.toFixed(2)).join('/')).join(', ')}`,
 );

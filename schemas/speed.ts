@@ -106,14 +106,7 @@ export function encodeInternalRecord(r: InternalRecord): Buffer {
       if (idBytes > MAX_STRING_BYTES || symbolBytes > MAX_STRING_BYTES)
         throw new Error('internal record: id or symbol longer than 65,535 bytes');
       const b = Buffer.allocUnsafe(MENTION_HEADER + idBytes + symbolBytes);
-      b[0] = MAGIC;
-      b[1] = KIND_MENTION;
-      putFloat64(b, 2, r.createdAt);
-      // `+ 0`: -0 becomes 0, as the JSON form this replaced wrote it.
-      putFloat64(b, 10, r.compound + 0);
-      putFloat64(b, 18, r.sourcePartition);
-      putFloat64(b, 26, r.sourceOffset);
-      putFloat64(b, 34, r.sourceMaxEventTime);
+      putMentionCore(b, KIND_MENTION, r);
       b[42] = idBytes & 0xff;
       b[43] = idBytes >>> 8;
       b[44] = symbolBytes & 0xff;
@@ -147,6 +140,44 @@ function byteLength(text: string): number {
   return utf8Length(text) === text.length ? text.length : Buffer.byteLength(text);
 }
 
+/** Magic, kind and the five numbers both mention forms start with. */
+function putMentionCore(b: Buffer, kind: number, r: MentionRecord): void {
+  b[0] = MAGIC;
+  b[1] = kind;
+  putFloat64(b, 2, r.createdAt);
+  // `+ 0`: -0 becomes 0, as the JSON form this replaced wrote it.
+  putFloat64(b, 10, r.compound + 0);
+  putFloat64(b, 18, r.sourcePartition);
+  putFloat64(b, 26, r.sourceOffset);
+  putFloat64(b, 34, r.sourceMaxEventTime);
+}
+
+/** The numbers both mention forms start with, checked, and the id and symbol at `at`. */
+function mentionCore(
+  value: Uint8Array,
+  at: number,
+  idBytes: number,
+  symbolBytes: number,
+): MentionRecord | undefined {
+  const createdAt = float64At(value, 2);
+  const compound = float64At(value, 10);
+  const sp = float64At(value, 18);
+  const so = float64At(value, 26);
+  const smax = float64At(value, 34);
+  if (!isInt(createdAt) || !Number.isFinite(compound) || !isInt(sp) || !isInt(so) || !isInt(smax))
+    return undefined;
+  return {
+    kind: 'mention',
+    id: readText(value, at, at + idBytes),
+    symbol: readSymbol(value, at + idBytes, at + idBytes + symbolBytes),
+    createdAt,
+    compound,
+    sourcePartition: sp,
+    sourceOffset: so,
+    sourceMaxEventTime: smax,
+  };
+}
+
 function encodeTweetMention(r: MentionRecord): Buffer {
   const text = r.text as string;
   const userId = r.userId ?? '';
@@ -158,13 +189,7 @@ function encodeTweetMention(r: MentionRecord): Buffer {
     throw new Error('internal record: id, symbol or user_id longer than 65,535 bytes');
   if (textBytes > MAX_TEXT_BYTES) throw new Error('internal record: text longer than 4 GiB');
   const b = Buffer.allocUnsafe(TWEET_MENTION_HEADER + idBytes + symbolBytes + userBytes + textBytes);
-  b[0] = MAGIC;
-  b[1] = KIND_TWEET_MENTION;
-  putFloat64(b, 2, r.createdAt);
-  putFloat64(b, 10, r.compound + 0);
-  putFloat64(b, 18, r.sourcePartition);
-  putFloat64(b, 26, r.sourceOffset);
-  putFloat64(b, 34, r.sourceMaxEventTime);
+  putMentionCore(b, KIND_TWEET_MENTION, r);
   putFloat64(b, 42, (r.pos ?? 0) + 0);
   putFloat64(b, 50, (r.neu ?? 0) + 0);
   putFloat64(b, 58, (r.neg ?? 0) + 0);
@@ -191,40 +216,19 @@ function decodeTweetMention(value: Uint8Array): MentionRecord | undefined {
   const userBytes = u16(70);
   const textBytes = (u16(72) | (u16(74) << 16)) >>> 0;
   if (value.length !== TWEET_MENTION_HEADER + idBytes + symbolBytes + userBytes + textBytes) return undefined;
-  const createdAt = float64At(value, 2);
-  const compound = float64At(value, 10);
-  const sp = float64At(value, 18);
-  const so = float64At(value, 26);
-  const smax = float64At(value, 34);
   const pos = float64At(value, 42);
   const neu = float64At(value, 50);
   const neg = float64At(value, 58);
-  if (!isInt(createdAt) || !isInt(sp) || !isInt(so) || !isInt(smax)) return undefined;
-  const finite = Number.isFinite;
-  if (!finite(compound) || !finite(pos) || !finite(neu) || !finite(neg)) return undefined;
-  let at = TWEET_MENTION_HEADER;
-  const id = readText(value, at, at + idBytes);
-  at += idBytes;
-  const symbol = readSymbol(value, at, at + symbolBytes);
-  at += symbolBytes;
-  const userId = readText(value, at, at + userBytes);
-  at += userBytes;
-  const text = readText(value, at, at + textBytes);
-  return {
-    kind: 'mention',
-    id,
-    symbol,
-    createdAt,
-    compound,
-    sourcePartition: sp,
-    sourceOffset: so,
-    sourceMaxEventTime: smax,
-    text,
-    userId,
-    pos,
-    neu,
-    neg,
-  };
+  if (!Number.isFinite(pos) || !Number.isFinite(neu) || !Number.isFinite(neg)) return undefined;
+  const mention = mentionCore(value, TWEET_MENTION_HEADER, idBytes, symbolBytes);
+  if (!mention) return undefined;
+  const at = TWEET_MENTION_HEADER + idBytes + symbolBytes;
+  mention.userId = readText(value, at, at + userBytes);
+  mention.text = readText(value, at + userBytes, at + userBytes + textBytes);
+  mention.pos = pos;
+  mention.neu = neu;
+  mention.neg = neg;
+  return mention;
 }
 
 const isInt = (v: number): boolean => Number.isSafeInteger(v);
@@ -280,25 +284,7 @@ export function decodeInternalRecord(value: Uint8Array | string): InternalRecord
       const idBytes = (value[42] as number) | ((value[43] as number) << 8);
       const symbolBytes = (value[44] as number) | ((value[45] as number) << 8);
       if (value.length !== MENTION_HEADER + idBytes + symbolBytes) return undefined;
-      const createdAt = float64At(value, 2);
-      const compound = float64At(value, 10);
-      const sp = float64At(value, 18);
-      const so = float64At(value, 26);
-      const smax = float64At(value, 34);
-      if (!isInt(createdAt) || !Number.isFinite(compound) || !isInt(sp) || !isInt(so) || !isInt(smax))
-        return undefined;
-      const id = readText(value, MENTION_HEADER, MENTION_HEADER + idBytes);
-      const symbol = readSymbol(value, MENTION_HEADER + idBytes, value.length);
-      return {
-        kind: 'mention',
-        id,
-        symbol,
-        createdAt,
-        compound,
-        sourcePartition: sp,
-        sourceOffset: so,
-        sourceMaxEventTime: smax,
-      };
+      return mentionCore(value, MENTION_HEADER, idBytes, symbolBytes);
     }
     case KIND_PROGRESS: {
       if (value.length !== PROGRESS_LENGTH) return undefined;
