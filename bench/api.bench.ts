@@ -10,8 +10,11 @@
  * and speed-view minute rows from three hours before the boundary up to now. Every request asks a
  * range that straddles the boundary: 1m over its hour either side, 5m over 4 hours, 1h over the
  * last 12 hours, so each answer has batch and speed buckets. Gold answers are cached by run id
- * (the API's design), so the lake is read once per range; the speed part is read from Cassandra
- * on every request.
+ * (the API's design), so the lake is read once per range; the speed part comes from the minute
+ * cache (serving-api/speed/minute-cache.ts): final rows once, then only the not-yet-final tail
+ * from Cassandra per request (API_SPEED_CACHE_PARTITIONS=0 measures without it). Each paced run
+ * also reports the server's CPU time per request and the machine's load average, since other
+ * processes share the two cores.
  *
  * Needs the real servers: eval "$(npx sentiment infra env)". Latency is autocannon's, corrected
  * for coordinated omission (a request that waits for a connection counts from when it was due).
@@ -19,9 +22,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
 import cassandraDriver from 'cassandra-driver';
@@ -98,6 +101,23 @@ function paths(kind?: string): string[] {
   return kind ? out.filter((p) => p.includes(`interval=${kind}&`)) : out;
 }
 
+/** User + system CPU time of the server process so far (Linux /proc), ms. */
+function serverCpuMs(child: ChildProcess | undefined): number {
+  const stat = readFileSync(`/proc/${child?.pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
+/**
+ * Time the server's main (JavaScript) thread spent runnable but waiting for a CPU so far (Linux
+ * /proc schedstat), ms: what the machine's other processes cost its latency.
+ */
+function serverRunQueueWaitMs(child: ChildProcess | undefined): number {
+  const [, waitNs] = readFileSync(`/proc/${child?.pid}/schedstat`, 'utf8').trim().split(' ');
+  return Number(waitNs) / 1e6;
+}
+
 async function startServer(port: number): Promise<ChildProcess> {
   // BENCH_API_PROFILE_DIR: a V8 CPU profile of the server, written when it stops.
   const profile = process.env.BENCH_API_PROFILE_DIR;
@@ -163,10 +183,15 @@ try {
     );
   }
   for (const rate of RATES) {
+    const waitBefore = serverRunQueueWaitMs(server);
+    const cpuBefore = serverCpuMs(server);
+    const loadBefore = loadavg()[0] as number;
     const result = await run(address, rate, SECONDS);
+    const cpu = serverCpuMs(server) - cpuBefore;
+    const waited = serverRunQueueWaitMs(server) - waitBefore;
     const failed = result.errors + result.timeouts + result.non2xx;
     lines.push(
-      `- ${rate} req/s asked: ${Math.round(result.requests.average)} req/s answered, p50 ${result.latency.p50} ms, p90 ${result.latency.p90} ms, p99 ${result.latency.p99} ms, max ${result.latency.max} ms, ${result.requests.total} requests, ${failed} failed (errors ${result.errors}, timeouts ${result.timeouts}, non-2xx ${result.non2xx})`,
+      `- ${rate} req/s asked: ${Math.round(result.requests.average)} req/s answered, p50 ${result.latency.p50} ms, p90 ${result.latency.p90} ms, p99 ${result.latency.p99} ms, max ${result.latency.max} ms, ${result.requests.total} requests, ${failed} failed (errors ${result.errors}, timeouts ${result.timeouts}, non-2xx ${result.non2xx}); server CPU ${(cpu / result.requests.total).toFixed(2)} ms/request (${Math.round((100 * cpu) / (SECONDS * 1000))}% of a core), its main thread ready but waiting for a CPU ${Math.round(waited / SECONDS)} ms per second; load ${loadBefore.toFixed(1)} -> ${(loadavg()[0] as number).toFixed(1)}`,
     );
     comparisons.push(
       {
