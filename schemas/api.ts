@@ -45,7 +45,12 @@ export const TWEETS_DEFAULT_LIMIT = 50;
 export const STATS_MAX_DAYS = 31;
 
 const DateTime = (description: string) => Type.String({ format: 'date-time', description });
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+/**
+ * `T | null` as a type array (`type: ['number', 'null']`), not `anyOf`: fast-json-stringify writes
+ * a type array directly, but an `anyOf` through an AJV check of every value it serializes.
+ */
+const Nullable = <T extends TSchema & { type: string }>(schema: T) =>
+  Type.Unsafe<Static<T> | null>({ ...schema, type: [schema.type, 'null'] });
 const NullableNumber = (description: string) => Nullable(Type.Number({ description }));
 
 export const SymbolParamsSchema = Type.Object({
