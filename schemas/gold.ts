@@ -7,6 +7,7 @@
 import Type, { type Static } from 'typebox';
 import { Column } from './columns.js';
 import { goldTablePrefix } from './lake.js';
+import { minuteCandleColumns, minuteTweetColumns } from './rows.js';
 
 /** The object of an unpartitioned gold table (goldObjectKey in lake.ts names the `date=` ones). */
 export const goldTableObjectKey = (table: string, part = 0): string =>
@@ -45,19 +46,8 @@ export const GOLD_TABLES = {
 export const GoldSentimentMinuteRowSchema = Type.Object({
   symbol: Column.text(),
   minute: Column.timestamp({ description: 'window start; the window is [minute, minute + 60 s)' }),
-  tweet_count: Column.bigint({ minimum: 0 }),
-  positive_count: Column.bigint({ minimum: 0 }),
-  neutral_count: Column.bigint({ minimum: 0 }),
-  negative_count: Column.bigint({ minimum: 0 }),
-  compound_sum: Column.double(),
-  compound_min: Column.optional(Column.double()),
-  compound_max: Column.optional(Column.double()),
-  tick_count: Column.bigint({ minimum: 0 }),
-  open_price: Column.optional(Column.double()),
-  high_price: Column.optional(Column.double()),
-  low_price: Column.optional(Column.double()),
-  close_price: Column.optional(Column.double()),
-  volume: Column.optional(Column.double()),
+  ...minuteTweetColumns,
+  ...minuteCandleColumns,
 });
 export type GoldSentimentMinuteRow = Static<typeof GoldSentimentMinuteRowSchema>;
 

@@ -98,6 +98,27 @@ export const TickRowSchema = Type.Object({
 });
 export type TickRow = Static<typeof TickRowSchema>;
 
+/** A minute's tweets as counts and sums (never means), so that windows merge exactly. */
+export const minuteTweetColumns = {
+  tweet_count: Column.bigint({ minimum: 0 }),
+  positive_count: Column.bigint({ minimum: 0 }),
+  neutral_count: Column.bigint({ minimum: 0 }),
+  negative_count: Column.bigint({ minimum: 0 }),
+  compound_sum: Column.double(),
+  compound_min: Column.optional(Column.double()),
+  compound_max: Column.optional(Column.double()),
+};
+
+/** A minute's candle: absent prices when the minute had no tick. */
+export const minuteCandleColumns = {
+  tick_count: Column.bigint({ minimum: 0 }),
+  open_price: Column.optional(Column.double()),
+  high_price: Column.optional(Column.double()),
+  low_price: Column.optional(Column.double()),
+  close_price: Column.optional(Column.double()),
+  volume: Column.optional(Column.double()),
+};
+
 /**
  * Speed view `sentiment_by_minute`: a one-minute event-time window of a symbol's tweets joined
  * with the minute's OHLCV. Sums and counts (not averages) so that windows merge exactly.
@@ -106,13 +127,7 @@ export const SentimentMinuteRowSchema = Type.Object({
   symbol: Column.text(),
   day: Column.date(),
   minute: Column.timestamp({ description: 'window start; the window is [minute, minute + 60 s)' }),
-  tweet_count: Column.bigint({ minimum: 0 }),
-  positive_count: Column.bigint({ minimum: 0 }),
-  neutral_count: Column.bigint({ minimum: 0 }),
-  negative_count: Column.bigint({ minimum: 0 }),
-  compound_sum: Column.double(),
-  compound_min: Column.optional(Column.double()),
-  compound_max: Column.optional(Column.double()),
+  ...minuteTweetColumns,
   // The trailing five-minute window [minute - 4 min, minute + 1 min), summed from the five minute panes.
   tweet_count_5m: Column.bigint({ minimum: 0 }),
   positive_count_5m: Column.bigint({ minimum: 0 }),
@@ -121,12 +136,7 @@ export const SentimentMinuteRowSchema = Type.Object({
   compound_sum_5m: Column.double(),
   compound_min_5m: Column.optional(Column.double()),
   compound_max_5m: Column.optional(Column.double()),
-  tick_count: Column.bigint({ minimum: 0 }),
-  open_price: Column.optional(Column.double()),
-  high_price: Column.optional(Column.double()),
-  low_price: Column.optional(Column.double()),
-  close_price: Column.optional(Column.double()),
-  volume: Column.optional(Column.double()),
+  ...minuteCandleColumns,
   final: Column.boolean({ description: 'true once the watermark has passed the window end' }),
   updated_at: Column.timestamp({ description: 'processing time of the last upsert' }),
 });
