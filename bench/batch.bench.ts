@@ -7,7 +7,8 @@
  *  1. DuckDB, full recompute: the first scheduled run on the lake computes every day;
  *  2. DuckDB, incremental: the last hour's bronze added, the next scheduled run;
  *  3. the Spark engine (`--engine spark`, SPARK_MASTER local[2]) on the same files, when the CLI
- *     has it; then the agreement check: the same row count in every gold table.
+ *     has it (BENCH_BATCH_SPARK=0 skips it); then the agreement check: the same row count in
+ *     every gold table.
  *
  * Each engine works on its own copy of the lake (hard links to the cached bronze).
  */
@@ -152,7 +153,9 @@ if (!incremental.ok) throw new Error(`DuckDB incremental run failed:\n${incremen
 
 let spark: RunFigures | undefined;
 let agreement = 'not checked: the Spark engine did not run';
-if (!sparkAvailable()) {
+if (process.env.BENCH_BATCH_SPARK === '0') {
+  log('Spark engine: skipped (BENCH_BATCH_SPARK=0)');
+} else if (!sparkAvailable()) {
   log('Spark engine: not available (`sentiment batch run` has no --engine yet)');
 } else {
   const sparkLake = await linkedLake('spark', lake.baseDir);
