@@ -85,6 +85,19 @@ function ticksBySymbol(messages: LogMessage[]): Map<string, PriceTick[]> {
   return bySymbol;
 }
 
+/** A Binance feed: session 1's frames, the connection dropped, then session 2's on the reconnect. */
+function binanceSessionDroppedOnce(): Promise<FeedServer> {
+  return FeedServer.start({
+    scripts: [
+      async (c) => {
+        await c.send(fixtureFrames('binance-session-1.jsonl'));
+        c.drop();
+      },
+      async (c) => c.send(fixtureFrames('binance-session-2.jsonl')),
+    ],
+  });
+}
+
 describe('live sources into real Kafka', () => {
   let log: KafkaEventLog;
   const servers: FeedServer[] = [];
@@ -164,15 +177,7 @@ describe('live sources into real Kafka', () => {
   });
 
   it('Binance: publishes exactly the ticks of the trades before and after a dropped connection', async () => {
-    const server = await FeedServer.start({
-      scripts: [
-        async (c) => {
-          await c.send(fixtureFrames('binance-session-1.jsonl'));
-          c.drop();
-        },
-        async (c) => c.send(fixtureFrames('binance-session-2.jsonl')),
-      ],
-    });
+    const server = await binanceSessionDroppedOnce();
     servers.push(server);
     const symbols = resolveSymbols('binance', ['BTC', 'ETH']);
     const run = await liveIntoKafka(
@@ -194,15 +199,7 @@ describe('live sources into real Kafka', () => {
   });
 
   it('`sentiment produce live --to kafka`: SIGTERM publishes the open seconds to stock-prices and exits 0', async () => {
-    const server = await FeedServer.start({
-      scripts: [
-        async (c) => {
-          await c.send(fixtureFrames('binance-session-1.jsonl'));
-          c.drop();
-        },
-        async (c) => c.send(fixtureFrames('binance-session-2.jsonl')),
-      ],
-    });
+    const server = await binanceSessionDroppedOnce();
     servers.push(server);
     const prefix = `it-live-cli-${randomUUID().slice(0, 8)}.`;
     const metricsPort = 20_000 + Math.floor(Math.random() * 40_000);
