@@ -282,6 +282,19 @@ describe('the speed view minute cache', () => {
     expect(store.queries.map((q) => q.query.range)).toEqual([{ gte: DAY0 }, { gte: m(1) }, { gte: DAY0 }]);
   });
 
+  it('answers a read from below the start of a partition still loading with every row it asks for', async () => {
+    const { clock, cached, put } = setup({ ttlMs: 10 * MINUTE_MS });
+    await put(minuteRow(m(-11), true, m(-9)), minuteRow(m(-5), true, m(-3)), minuteRow(m(-1), false, m(0)));
+    clock.t = m(0);
+    // The first read loads from now - ttl; the second, concurrent, asks from earlier.
+    const [first, second] = await Promise.all([
+      cached.minutes('AAPL', m(-5), m(1)),
+      cached.minutes('AAPL', m(-12), m(1)),
+    ]);
+    expect(first.map((r) => r.minute)).toEqual([m(-1), m(-5)]);
+    expect(second.map((r) => r.minute)).toEqual([m(-1), m(-5), m(-11)]);
+  });
+
   it('reads across the day partitions of a range, newest first', async () => {
     const { clock, put, both } = setup();
     const midnight = Date.parse('2026-05-05T00:00:00Z');

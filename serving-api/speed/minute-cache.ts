@@ -130,8 +130,10 @@ export class MinuteCache {
       this.partitions.delete(key);
       this.partitions.set(key, entry);
     }
-    // Those who waited for the whole read take it: it is as fresh as a tail read would be.
-    if (entry.loading) return entry.loading;
+    // Those who waited for the whole read take it: it is as fresh as a tail read would be. One
+    // asking below what it reads (a clock that passed a minute since) reads for itself.
+    if (entry.loading)
+      return from >= entry.coveredFrom ? entry.loading : this.query(symbol, day, from, 'whole');
     return this.tail(symbol, day, entry).rows;
   }
 
