@@ -30,8 +30,8 @@ const DUCKDB_TYPE: Record<LogicalKind, string> = {
   'text-list': 'VARCHAR[]',
 };
 
-/** DuckDB's buffer pool; the process's peak stays some hundreds of MB above it. */
-const MEMORY_LIMIT = '1GB';
+/** DuckDB's buffer pool: at 1 GB a 10M-tweet run peaked at 2.1 GB RSS (bench/RESULTS.md). */
+const MEMORY_LIMIT = '768MB';
 /** Threads while bronze is read: the machine's cores, at most 4. */
 const READ_THREADS = Math.max(1, Math.min(4, availableParallelism()));
 
