@@ -189,6 +189,16 @@ describe('gold tables from a known bronze', () => {
     expect(first?.moving_avg_10).toBeCloseTo(mean([0.3, 1.0, 0.5]), 12);
   });
 
+  it('trend_analysis: moving_avg_10 looks back no further than the previous day, even when older days are loaded', async () => {
+    const D3 = '2026-03-03';
+    await putTweets(store, D3, [tweet('t7', `${D3}T00:30:00Z`, 0.1, ['AAA'])], 100);
+    await run({ range: { from: D1, to: D3 } });
+    const t7 = (await gold('trend_analysis', D3)).find((r) => r.id === 't7');
+    // D2's six AAA tweets (t3 once) and t7; D1's t0 and "late" would make nine.
+    expect(t7).toMatchObject({ window_tweets: 7 });
+    expect(t7?.moving_avg_10).toBeCloseTo(mean([0.5, -0.5, 0.0, 0.8, 0.2, -0.4, 0.1]), 12);
+  });
+
   it('trend_analysis_hourly: 6 h and 24 h moving averages of hourly sentiment and close', async () => {
     await run();
     const rows = (await gold('trend_analysis_hourly', D2)).filter((r) => r.symbol === 'AAA');
