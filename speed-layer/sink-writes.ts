@@ -46,6 +46,8 @@ export async function putBronzeObjects(
 export class WritePipeline {
   private readonly inFlight: { settled: Promise<PromiseSettledResult<unknown>[]>; after?: () => void }[] = [];
   private lastWriteTime = 0;
+  /** Batches whose writes all succeeded, since the start. */
+  settledBatches = 0;
 
   constructor(
     private readonly deps: SinkDeps,
@@ -98,6 +100,7 @@ export class WritePipeline {
       await Promise.all(rest.map((batch) => batch.settled));
       throw failed.reason;
     }
+    this.settledBatches++;
     if (results.length > 0) this.deps.crash.reached('after-sinks');
     oldest.after?.();
   }

@@ -297,6 +297,29 @@ describe('speed layer on the embedded backends', () => {
     expect(finalTweets).toBe(600);
   }, 60_000);
 
+  it('ends with BackendDownError naming cassandra when every write fails past BACKEND_DOWN_DEADLINE, though batches go on being handed to the write pipeline', async () => {
+    const f = await fixture();
+    const down: ViewStore = Object.create(f.views, {
+      upsert: {
+        value: () =>
+          Promise.reject(new BackendUnavailableError('cassandra', 'upsert', { cause: new Error('down') })),
+      },
+    });
+    await produceFeed(f);
+    // Checkpoints far apart: between them the stages' batches "succeed" without their writes.
+    const layer = await start(f, { BACKEND_DOWN_DEADLINE: '2s' }, down, 60_000);
+    const outcome = await Promise.race([
+      layer.finished().then(
+        () => 'finished',
+        (error: Error) => error,
+      ),
+      new Promise((r) => setTimeout(() => r('still running after 20 s'), 20_000)),
+    ]);
+    expect(outcome).toBeInstanceOf(Error);
+    expect((outcome as Error).name).toBe('BackendDownError');
+    expect((outcome as Error).message).toMatch(/cassandra/);
+  }, 30_000);
+
   it('reads a batch again after a failed write, from the commit when there is no checkpoint yet: nothing is lost', async () => {
     const f = await fixture();
     // The first upserts fail as a lost server would; the stages rebuild their tasks and retry.

@@ -23,6 +23,8 @@ export interface Stage {
   onRevoked(partitions: TopicPartition[]): Promise<void>;
   /** Waits for the sink writes still in flight, whatever their outcome (before `onLost`). */
   settle(): Promise<void>;
+  /** Batches whose sink writes are in flight, and batches whose writes have all succeeded so far. */
+  writes(): { inFlight: number; settled: number };
   /** Forgets every partition without writing anything (after a failed write: state is rebuilt by replay). */
   onLost(): void;
   handle(batch: LogMessage[], now: number): Promise<void>;
@@ -135,12 +137,18 @@ export class StageLoop {
         continue;
       }
       try {
+        const before = stage.writes().settled;
         await section.run(async () => {
           if (batch.length > 0) await stage.handle(batch, clock());
           await stage.tick(clock(), false);
         });
-        failingSince = undefined;
-        attempt = 0;
+        // A batch handed to the write pipeline has not reached its sinks yet: the outage is over
+        // only once some writes have succeeded, or none are left in flight (all succeeded).
+        const writes = stage.writes();
+        if (writes.settled > before || writes.inFlight === 0) {
+          failingSince = undefined;
+          attempt = 0;
+        }
       } catch (error) {
         if (error instanceof CommitRefusedError) {
           // The partitions moved to another member, which resumes from their last checkpoint.

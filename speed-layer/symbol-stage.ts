@@ -259,6 +259,10 @@ export class SymbolStage implements Stage {
     return this.pipeline.settle();
   }
 
+  writes(): { inFlight: number; settled: number } {
+    return { inFlight: this.pipeline.size, settled: this.pipeline.settledBatches };
+  }
+
   onLost(): void {
     this.tasks.clear();
   }

@@ -194,6 +194,10 @@ export class TweetStage implements Stage {
     return this.pipeline.settle();
   }
 
+  writes(): { inFlight: number; settled: number } {
+    return { inFlight: this.pipeline.size, settled: this.pipeline.settledBatches };
+  }
+
   onLost(): void {
     this.tasks.clear();
   }
