@@ -146,6 +146,7 @@ export class SymbolStage implements Stage {
   private readonly pendingSeeks: TopicPartitionOffset[] = [];
   private readonly listeners: MinuteListener[] = [];
   private readonly pipeline: WritePipeline;
+  private tickEndsCheckedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly deps: StageDeps,
@@ -362,6 +363,25 @@ export class SymbolStage implements Stage {
       (p, entry) => this.checkpoint(p, entry, now),
     );
     await this.recordLag(now);
+    await this.holdTickInputsReadBehind(now);
+  }
+
+  /**
+   * A tick partition quiet for the idle timeout stops holding a task's watermark, unless it is
+   * only read behind: tasks whose tick position is below the log end are told so (at most once a
+   * second; not knowing is no reason to hold).
+   */
+  private async holdTickInputsReadBehind(now: number): Promise<void> {
+    if (now - this.tickEndsCheckedAt < 1000 || this.tasks.size === 0) return;
+    this.tickEndsCheckedAt = now;
+    let ends: Map<number, number>;
+    try {
+      ends = await this.deps.eventLog.endOffsets(this.deps.settings.topics.prices);
+    } catch {
+      return;
+    }
+    for (const [partition, entry] of this.tasks)
+      if ((entry.tickNext ?? 0) < (ends.get(partition) ?? 0)) entry.task.onTickInputBehind(now);
   }
 
   private async writeOutputs(now: number): Promise<void> {

@@ -454,6 +454,23 @@ describe('SymbolTask: price at tweet', () => {
   });
 });
 
+describe('SymbolTask: a tick partition read behind', () => {
+  it('keeps holding the watermark while the stage says its ticks are not all read, and lets go once they are', () => {
+    const up = new Upstream();
+    const t = new SymbolTask(options([0]));
+    t.onTick(tick(at(4, 30_000), 100), 0);
+    t.onMention(up.mention(at(8)), 0);
+    t.drain(0);
+    // Past the idle timeout with no tick, but the consumer is behind on the tick partition.
+    t.onTickInputBehind(IDLE);
+    t.onMention(up.mention(at(9)), IDLE + 1);
+    expect(t.drain(IDLE + 1).watermark).toBe(at(2, 30_000));
+    // Caught up, and quiet for the timeout: the tick partition stops holding the watermark.
+    t.onMention(up.mention(at(9, 1)), 2 * IDLE + 2);
+    expect(t.drain(2 * IDLE + 2).watermark).toBe(at(7, 1));
+  });
+});
+
 describe('SymbolTask: replays', () => {
   it('counts a replayed mention (same source offset) once', () => {
     const up = new Upstream();

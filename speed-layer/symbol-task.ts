@@ -182,6 +182,15 @@ export class SymbolTask {
     this.watermarks.markIdle(tweetInput(sourcePartition), now);
   }
 
+  /**
+   * The tick partition has ticks not yet read (its consumer is behind): it is not idle, however
+   * long since its last tick, so it keeps holding the watermark — a partition merely read behind
+   * must not let windows close without its ticks.
+   */
+  onTickInputBehind(now: number): void {
+    this.watermarks.observeAt(this.tickSlot, Number.NEGATIVE_INFINITY, now);
+  }
+
   onTick(t: Tick, now: number): void {
     this.watermarks.observeAt(this.tickSlot, t.tradeTimestamp, now);
     this.out.ticks.push({
