@@ -14,31 +14,15 @@ import { decodePriceTick, type PriceTick } from '../../schemas/events.js';
 import { RejectFile } from '../reject-file.js';
 import { binanceProtocol } from './binance-protocol.js';
 import { finnhubProtocol } from './finnhub-protocol.js';
+import { expectedTick, S0 } from './fixtures/expected-ticks.js';
 import { FeedServer, fixtureFrames } from './fixtures/feed-server.js';
 import type { LiveProtocol } from './live-protocol.js';
 import { LiveSource, type LiveSourceOptions } from './live-source.js';
 import { resolveSymbols, type SymbolMap } from './symbol-map.js';
 import { TradeAggregator } from './trade-aggregator.js';
 
-const S0 = Date.parse('2026-12-01T14:30:00Z');
 const TOKEN = 'fh-test-token-7f3a9c';
-const tick = (
-  symbol: string,
-  second: number,
-  o: number,
-  h: number,
-  l: number,
-  c: number,
-  v: number,
-): PriceTick => ({
-  symbol,
-  trade_timestamp: S0 + second * 1000,
-  open_price: o,
-  high_price: h,
-  low_price: l,
-  close_price: c,
-  volume: v,
-});
+const tick = expectedTick;
 
 function memoryLogger() {
   const lines: string[] = [];

@@ -1,22 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import { expectedTick, S0 } from './fixtures/expected-ticks.js';
 import { TradeAggregator } from './trade-aggregator.js';
 
-const S0 = Date.parse('2026-12-01T14:30:00Z');
 const trade = (symbol: string, atMs: number, price: number, volume: number) => ({
   symbol,
   price,
   volume,
   timeMs: S0 + atMs,
 });
-const tick = (symbol: string, second: number, o: number, h: number, l: number, c: number, v: number) => ({
-  symbol,
-  trade_timestamp: S0 + second * 1000,
-  open_price: o,
-  high_price: h,
-  low_price: l,
-  close_price: c,
-  volume: v,
-});
+const tick = expectedTick;
 
 describe('trade aggregator', () => {
   it('makes one OHLCV tick per symbol and second, stamped with the start of the second', () => {

@@ -18,6 +18,7 @@ import type { LogMessage } from '../../infra/kafka/event-log.js';
 import { KafkaEventLog } from '../../infra/kafka/kafka-event-log.js';
 import { binanceProtocol } from '../../producers/live/binance-protocol.js';
 import { finnhubProtocol } from '../../producers/live/finnhub-protocol.js';
+import { expectedTick, S0 } from '../../producers/live/fixtures/expected-ticks.js';
 import { FeedServer, fixtureFrames } from '../../producers/live/fixtures/feed-server.js';
 import type { LiveProtocol } from '../../producers/live/live-protocol.js';
 import { LiveSource } from '../../producers/live/live-source.js';
@@ -30,25 +31,8 @@ import { decodePriceTick, type PriceTick } from '../../schemas/events.js';
 const config = loadConfig(process.env);
 if (!config.kafka) throw new Error('KAFKA_BROKERS is not set: run through `npm run test:integration`');
 const kafka = config.kafka;
-const S0 = Date.parse('2026-12-01T14:30:00Z');
 const TOKEN = 'fh-it-token-5e8c1b';
-const tick = (
-  symbol: string,
-  second: number,
-  o: number,
-  h: number,
-  l: number,
-  c: number,
-  v: number,
-): PriceTick => ({
-  symbol,
-  trade_timestamp: S0 + second * 1000,
-  open_price: o,
-  high_price: h,
-  low_price: l,
-  close_price: c,
-  volume: v,
-});
+const tick = expectedTick;
 
 /** Reads `topic` from the beginning with a fresh group until `count` messages (or a deadline). */
 async function readBack(log: KafkaEventLog, topic: string, count: number): Promise<LogMessage[]> {
