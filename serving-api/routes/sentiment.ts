@@ -90,6 +90,33 @@ function candleJson({ source, aggregate: a }: MergedBucket): Candle | undefined 
 const describeLimits = INTERVALS.map((i) => `${i}: ${MAX_RANGE_MS[i] / 86_400_000} days`).join(', ');
 
 export const sentimentRoutes: FastifyPluginAsyncTypebox<{ views: ServingViews }> = async (app, { views }) => {
+  /** The range checked for the interval, the symbol checked, and the merged series: what both routes answer from. */
+  async function mergedSeries<I extends Interval>(
+    interval: I,
+    request: { query: Parameters<typeof resolveRange>[0]; params: { symbol: string } },
+  ) {
+    const range = resolveRange(
+      request.query,
+      {
+        intervalMs: INTERVAL_MS[interval],
+        maxRangeMs: MAX_RANGE_MS[interval],
+        defaultSpanMs: DEFAULT_SPAN_MS[interval],
+        describeLimit: `interval ${interval}`,
+      },
+      views.now(),
+    );
+    const symbol = await views.requireSymbol(request.params.symbol);
+    const answer = await views.series(symbol, INTERVAL_MS[interval], range.from, range.to);
+    return {
+      symbol,
+      interval,
+      from: formatEventTime(range.from),
+      to: formatEventTime(range.to),
+      ...horizonFields(answer),
+      answer,
+    };
+  }
+
   app.get(
     '/v1/symbols/:symbol/sentiment',
     {
@@ -103,28 +130,8 @@ export const sentimentRoutes: FastifyPluginAsyncTypebox<{ views: ServingViews }>
       },
     },
     async (request) => {
-      const interval: Interval = request.query.interval ?? '1m';
-      const range = resolveRange(
-        request.query,
-        {
-          intervalMs: INTERVAL_MS[interval],
-          maxRangeMs: MAX_RANGE_MS[interval],
-          defaultSpanMs: DEFAULT_SPAN_MS[interval],
-          describeLimit: `interval ${interval}`,
-        },
-        views.now(),
-      );
-      const symbol = await views.requireSymbol(request.params.symbol);
-      const answer = await views.series(symbol, INTERVAL_MS[interval], range.from, range.to);
-      return {
-        symbol,
-        interval,
-        from: formatEventTime(range.from),
-        to: formatEventTime(range.to),
-        ...horizonFields(answer),
-        buckets: answer.buckets.map(bucketJson),
-        gaps: answer.gaps.map(gapJson),
-      };
+      const { answer, ...head } = await mergedSeries(request.query.interval ?? '1m', request);
+      return { ...head, buckets: answer.buckets.map(bucketJson), gaps: answer.gaps.map(gapJson) };
     },
   );
 
@@ -141,25 +148,9 @@ export const sentimentRoutes: FastifyPluginAsyncTypebox<{ views: ServingViews }>
       },
     },
     async (request) => {
-      const interval = request.query.interval ?? '1m';
-      const range = resolveRange(
-        request.query,
-        {
-          intervalMs: INTERVAL_MS[interval],
-          maxRangeMs: MAX_RANGE_MS[interval],
-          defaultSpanMs: DEFAULT_SPAN_MS[interval],
-          describeLimit: `interval ${interval}`,
-        },
-        views.now(),
-      );
-      const symbol = await views.requireSymbol(request.params.symbol);
-      const answer = await views.series(symbol, INTERVAL_MS[interval], range.from, range.to);
+      const { answer, ...head } = await mergedSeries(request.query.interval ?? '1m', request);
       return {
-        symbol,
-        interval,
-        from: formatEventTime(range.from),
-        to: formatEventTime(range.to),
-        ...horizonFields(answer),
+        ...head,
         candles: answer.buckets.map(candleJson).filter((c): c is Candle => c !== undefined),
         gaps: answer.gaps.map(gapJson),
       };
