@@ -47,13 +47,13 @@ export interface OpenBackendsOptions {
 
 /** The product's topics and their dead-letter topics, sized from the config. */
 export function productTopics(config: Config): TopicSpec[] {
-  return Object.values(config.topics.names).flatMap((name) =>
-    [name, deadLetterTopic(name)].map((topic) => ({
-      name: topic,
-      partitions: config.topics.partitions,
-      retentionMs: config.topics.retentionMs,
-    })),
-  );
+  const { tweets, prices, alerts } = config.topics.names;
+  // Inputs get a dead-letter topic; `alerts` is the speed layer's own output and needs none.
+  return [...[tweets, prices].flatMap((name) => [name, deadLetterTopic(name)]), alerts].map((topic) => ({
+    name: topic,
+    partitions: config.topics.partitions,
+    retentionMs: config.topics.retentionMs,
+  }));
 }
 
 /**

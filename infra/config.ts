@@ -445,6 +445,42 @@ export const VARIABLES = {
     default: 'wss://stream.binance.com:9443',
     parse: wsUrl,
   }),
+  alertRules: variable({
+    name: 'ALERT_RULES',
+    description:
+      'alert rules file (JSON or YAML, `{ rules: [...] }`, README "Alerts"); unset: the two default rules',
+    form: 'a path (~/ is the home folder)',
+    parse: text(),
+  }),
+  alertWebhookUrl: variable({
+    name: 'ALERT_WEBHOOK_URL',
+    description:
+      'where the speed layer POSTs each alert event (signed, with an Idempotency-Key); unset: no webhook',
+    form: 'an http(s) URL',
+    parse: url,
+  }),
+  alertWebhookSecret: variable({
+    name: 'ALERT_WEBHOOK_SECRET',
+    description:
+      'HMAC-SHA256 key of the webhook signature header (required with ALERT_WEBHOOK_URL; never logged)',
+    form: 'a non-empty secret',
+    parse: text(),
+  }),
+  alertWebhookTimeout: variable({
+    name: 'ALERT_WEBHOOK_TIMEOUT',
+    description: 'how long one webhook attempt may take',
+    form: 'a duration like 5s',
+    default: '5s',
+    parse: duration(100),
+  }),
+  alertWebhookMaxAttempts: variable({
+    name: 'ALERT_WEBHOOK_MAX_ATTEMPTS',
+    description:
+      'attempts per alert event (with exponential backoff) before it is counted as failed and skipped',
+    form: 'an integer 1..100',
+    default: '8',
+    parse: integer(1, 100),
+  }),
   logLevel: variable({
     name: 'LOG_LEVEL',
     description: 'log level',
@@ -508,6 +544,11 @@ export interface Config {
   spark: { master: string; submit: string; driverMemory: string };
   /** The live market-data sources of `produce live`. */
   live: { finnhubToken: string | undefined; finnhubUrl: string; binanceUrl: string };
+  alerts: {
+    /** undefined: DEFAULT_ALERT_RULES */
+    rulesFile: string | undefined;
+    webhook: { url: string; secret: string; timeoutMs: number; maxAttempts: number } | undefined;
+  };
   logLevel: LogLevel;
 }
 
@@ -602,6 +643,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, now: number = D
     const problem = ttlOutlastingSchedule(c.speedViewTtl, c.batchCron, env, now);
     if (problem) problems.push(problem);
   }
+  if (c.alertWebhookUrl !== undefined && c.alertWebhookSecret === undefined) {
+    problems.push({
+      variable: 'ALERT_WEBHOOK_SECRET',
+      value: '',
+      expected: 'set ALERT_WEBHOOK_SECRET when ALERT_WEBHOOK_URL is set (the webhook is always signed)',
+    });
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -676,6 +724,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, now: number = D
       finnhubToken: c.finnhubToken,
       finnhubUrl: c.finnhubWsUrl as string,
       binanceUrl: c.binanceWsUrl as string,
+    },
+    alerts: {
+      rulesFile: c.alertRules === undefined ? undefined : expandHome(c.alertRules, env),
+      webhook: c.alertWebhookUrl
+        ? {
+            url: c.alertWebhookUrl,
+            secret: c.alertWebhookSecret as string,
+            timeoutMs: c.alertWebhookTimeout as number,
+            maxAttempts: c.alertWebhookMaxAttempts as number,
+          }
+        : undefined,
     },
     logLevel: c.logLevel as LogLevel,
   };

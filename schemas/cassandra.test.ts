@@ -4,8 +4,8 @@ import { cassandraDdl, cqlColumns, TABLES } from './cassandra.js';
 describe('Cassandra DDL', () => {
   const ddl = cassandraDdl({ keyspace: 'sentiment', replicationFactor: 1, ttlSeconds: 172_800 });
 
-  it('creates the keyspace and the three views idempotently', () => {
-    expect(ddl).toHaveLength(4);
+  it('creates the keyspace, the three views and the alerts table idempotently', () => {
+    expect(ddl).toHaveLength(5);
     expect(ddl.every((s) => s.includes('IF NOT EXISTS'))).toBe(true);
     expect(ddl[0]).toContain("'replication_factor': 1");
   });
@@ -18,6 +18,8 @@ describe('Cassandra DDL', () => {
     const tweets = ddl.find((s) => s.includes('tweets_by_symbol')) as string;
     expect(tweets).toContain('PRIMARY KEY ((symbol, day), created_at, id)');
     expect(tweets).toContain('CLUSTERING ORDER BY (created_at DESC, id ASC)');
+    const alerts = ddl.find((s) => s.includes('alerts_by_symbol')) as string;
+    expect(alerts).toContain('PRIMARY KEY ((symbol, day), opened_at, rule)');
   });
 
   it('derives CQL column types from the row schemas', () => {

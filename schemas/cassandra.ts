@@ -5,6 +5,7 @@
  */
 import type { TSchema } from 'typebox';
 import { type ColumnInfo, columnsOf, type LogicalKind } from './columns.js';
+import { AlertRowSchema } from './alerts.js';
 import { SentimentMinuteRowSchema, TickRowSchema, TweetBySymbolRowSchema } from './rows.js';
 
 export interface ClusteringColumn {
@@ -44,6 +45,17 @@ export const TABLES = {
     schema: SentimentMinuteRowSchema,
     partitionKey: ['symbol', 'day'],
     clustering: [{ column: 'minute', order: 'DESC' }],
+    appendOnly: false,
+  },
+  /** Written with no expiry (ttlSeconds 0): the batch layer does not recompute alerts. */
+  alertsBySymbol: {
+    name: 'alerts_by_symbol',
+    schema: AlertRowSchema,
+    partitionKey: ['symbol', 'day'],
+    clustering: [
+      { column: 'opened_at', order: 'DESC' },
+      { column: 'rule', order: 'ASC' },
+    ],
     appendOnly: false,
   },
 } as const satisfies Record<string, TableSpec>;

@@ -11,6 +11,8 @@ import { normalizeSymbol, SYMBOL_PATTERN_SOURCE } from './symbol.js';
 import { parseEventTime } from './time.js';
 
 export const TOPICS = { tweets: 'tweets', prices: 'stock-prices' } as const;
+/** The speed layer's output topic of alert events (schemas/alerts.ts). */
+export const ALERTS_TOPIC = 'alerts';
 export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];
 export const deadLetterTopic = (topic: string): string => `${topic}.dlq`;
 
@@ -18,10 +20,13 @@ export const deadLetterTopic = (topic: string): string => `${topic}.dlq`;
 export interface TopicNames {
   tweets: string;
   prices: string;
+  /** The speed layer's alert events (schemas/alerts.ts), keyed by symbol, co-partitioned with prices. */
+  alerts: string;
 }
 export const topicNames = (prefix = ''): TopicNames => ({
   tweets: `${prefix}${TOPICS.tweets}`,
   prices: `${prefix}${TOPICS.prices}`,
+  alerts: `${prefix}${ALERTS_TOPIC}`,
 });
 
 export const MAX_TEXT_LENGTH = 10_000;

@@ -54,6 +54,29 @@ export class SpeedMetrics {
     labelNames: ['topic', 'reason'],
     registers: [this.registry],
   });
+  readonly alertsOpened = new Counter({
+    name: 'alerts_opened_total',
+    help: 'alerts opened, per rule (counted once per episode, when its opening is written)',
+    labelNames: ['rule'],
+    registers: [this.registry],
+  });
+  readonly alertsClosed = new Counter({
+    name: 'alerts_closed_total',
+    help: 'alerts closed after their cool-down, per rule',
+    labelNames: ['rule'],
+    registers: [this.registry],
+  });
+  readonly webhookDeliveries = new Counter({
+    name: 'alert_webhook_deliveries_total',
+    help: 'alert events the webhook receiver accepted (2xx)',
+    registers: [this.registry],
+  });
+  readonly webhookFailures = new Counter({
+    name: 'alert_webhook_failures_total',
+    help: 'failed webhook attempts, per reason (status, timeout, network), and events given up on (gave_up)',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
   readonly sinkLatency = new Histogram({
     name: 'speed_sink_write_seconds',
     help: 'time to write one batch to a sink',
