@@ -90,6 +90,14 @@ export class SpeedMetrics {
     labelNames: ['sink'],
     registers: [this.registry],
   });
+  // Errors alone are a rate that only moves while writes are attempted; an operator's "backend down"
+  // needs a level that stays down until a write of that sink succeeds again.
+  readonly sinkUp = new Gauge({
+    name: 'speed_sink_up',
+    help: '1 while the last write to a sink succeeded, 0 after it failed, per sink (bronze: object store; dlq, internal: event log; the others: view store)',
+    labelNames: ['sink'],
+    registers: [this.registry],
+  });
 
   /**
    * Lag per owned partition: the log's end minus the next offset this member will read. One
@@ -117,9 +125,12 @@ export class SpeedMetrics {
   async timed<T>(sink: string, write: () => Promise<T>): Promise<T> {
     const end = this.sinkLatency.startTimer({ sink });
     try {
-      return await write();
+      const written = await write();
+      this.sinkUp.set({ sink }, 1);
+      return written;
     } catch (error) {
       this.sinkErrors.inc({ sink });
+      this.sinkUp.set({ sink }, 0);
       throw error;
     } finally {
       end();
