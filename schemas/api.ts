@@ -5,6 +5,7 @@
  * with `Z` and counts are named as in the stream (stream.ts).
  */
 import Type, { type Static, type TSchema } from 'typebox';
+import { ALERT_DIRECTIONS, ALERT_STATUSES, AlertRowSchema, RULE_ID_PATTERN } from './alerts.js';
 import { GoldTopicStatisticsRowSchema, GoldTrendHourlyRowSchema } from './gold.js';
 import { SENTIMENT_LABELS, TweetBySymbolRowSchema } from './rows.js';
 import { SYMBOL_PATTERN_SOURCE } from './symbol.js';
@@ -343,6 +344,73 @@ export const CorrelationListSchema = Type.Object({
   gaps,
 });
 export type CorrelationList = Static<typeof CorrelationListSchema>;
+
+/** `GET /v1/alerts`: the range asked for when `from` is left out, its widest, and the page size. */
+export const ALERTS_DEFAULT_SPAN_MS = DAY_MS;
+export const ALERTS_MAX_RANGE_MS = 31 * DAY_MS;
+export const ALERTS_DEFAULT_LIMIT = 100;
+export const ALERTS_MAX_LIMIT = 1000;
+
+export const AlertsQuerySchema = Type.Object({
+  symbol: Type.Optional(
+    Type.String({
+      pattern: SYMBOL_PATTERN_SOURCE,
+      description: 'one symbol (case-insensitive); default: every tracked symbol (API_SYMBOLS)',
+    }),
+  ),
+  from: Type.Optional(DateTime('earliest opened_at, inclusive; default: 24 hours before `to`')),
+  to: Type.Optional(DateTime('latest opened_at, exclusive; default: now')),
+  rule: Type.Optional(
+    Type.String({ pattern: RULE_ID_PATTERN, description: 'only this rule’s alerts (a rule id)' }),
+  ),
+  status: Type.Optional(
+    Type.Enum([...ALERT_STATUSES], { description: 'only alerts still open, or only closed ones' }),
+  ),
+  limit: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: ALERTS_MAX_LIMIT,
+      description: `alerts at most, 1..${ALERTS_MAX_LIMIT} (default ${ALERTS_DEFAULT_LIMIT})`,
+    }),
+  ),
+});
+export type AlertsQuery = Static<typeof AlertsQuerySchema>;
+
+const alert = AlertRowSchema.properties;
+/** An alert on the wire: the row of `alerts_by_symbol` (alerts.ts) with ISO times and without its partition day. */
+export const AlertSchema = Type.Object({
+  alert_id: alert.alert_id,
+  symbol: alert.symbol,
+  rule: alert.rule,
+  direction: Type.Enum([...ALERT_DIRECTIONS]),
+  status: Type.Enum([...ALERT_STATUSES]),
+  opened_at: DateTime(describe(alert.opened_at)),
+  closed_at: Nullable(DateTime(`${describe(alert.closed_at)}; null while open`)),
+  last_true_at: DateTime(describe(alert.last_true_at)),
+  window_start: DateTime(describe(alert.window_start)),
+  window_end: DateTime(describe(alert.window_end)),
+  tweet_count: alert.tweet_count,
+  mean_compound: alert.mean_compound,
+  price_change: alert.price_change,
+  open_price: alert.open_price,
+  close_price: alert.close_price,
+  updated_at: DateTime(describe(alert.updated_at)),
+});
+export type Alert = Static<typeof AlertSchema>;
+
+export const AlertListSchema = Type.Object({
+  from: DateTime('the range of opened_at answered, inclusive'),
+  to: DateTime('its end, exclusive'),
+  symbols: Type.Array(Type.String(), { description: 'the symbols whose alerts were read' }),
+  alerts: Type.Array(AlertSchema, {
+    description: 'newest opened_at first (then symbol, then rule), at most `limit`',
+  }),
+  truncated: Type.Boolean({
+    description:
+      'true when more alerts match than `limit`: narrow the range (e.g. `to` = the last opened_at)',
+  }),
+});
+export type AlertList = Static<typeof AlertListSchema>;
 
 const BackendState = Type.Object({
   kind: Type.String({ description: 'embedded, kafka, cassandra or s3' }),

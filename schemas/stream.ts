@@ -2,9 +2,11 @@
  * `GET /v1/stream`: the live feed of `sentiment_by_minute` rows as the speed layer upserts them,
  * as Server-Sent Events. The request's query and each event's payload are defined here; the
  * payload is the speed view's minute row (rows.ts) in the API's JSON form: ISO timestamps, counts
- * named as in the sentiment series, and the mean instead of the sum.
+ * named as in the sentiment series, and the mean instead of the sum. The same stream carries the
+ * followed symbols' alerts (`alerts_by_symbol`) as `alert` events, each the API's alert (api.ts).
  */
 import Type, { type Static } from 'typebox';
+import { AlertSchema } from './api.js';
 import { SYMBOL_PATTERN_SOURCE } from './symbol.js';
 
 /** How many symbols one stream may follow: each costs one view read per poll. */
@@ -41,3 +43,7 @@ export const StreamMinuteSchema = Type.Object({
   updated_at: Type.String({ format: 'date-time', description: 'when the speed layer last upserted it' }),
 });
 export type StreamMinute = Static<typeof StreamMinuteSchema>;
+
+/** The data of one `alert` event: the alert as `GET /v1/alerts` returns it, sent when it opens and when its row changes (closes). */
+export const StreamAlertSchema = AlertSchema;
+export type StreamAlert = Static<typeof StreamAlertSchema>;

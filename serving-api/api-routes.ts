@@ -13,10 +13,12 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
 import type { Backends } from '../infra/backends.js';
 import type { Config } from '../infra/config.js';
+import { AlertReader } from './alerts/alert-reader.js';
 import { ApiMetrics } from './api-metrics.js';
 import { backendCall } from './backend-call.js';
 import { GoldReader } from './gold/gold-reader.js';
 import { HorizonReader } from './gold/horizon.js';
+import { alertRoutes } from './routes/alerts.js';
 import { analyticsRoutes } from './routes/analytics.js';
 import { opsRoutes } from './routes/ops.js';
 import { sentimentRoutes } from './routes/sentiment.js';
@@ -132,6 +134,11 @@ export async function registerApi(
   await app.register(sentimentRoutes, { views });
   await app.register(symbolRoutes, { views, speedViewTtlMs: config.speedViewTtlMs });
   await app.register(analyticsRoutes, { views });
+  await app.register(alertRoutes, {
+    alerts: new AlertReader({ store: backends.viewStore, backend: labels.viewStore, call }),
+    trackedSymbols: api.symbols,
+    now,
+  });
   await app.register(opsRoutes, {
     views,
     backends,

@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { encodeCursor } from '../infra/cassandra/range-reader.js';
 import { S3ObjectStore } from '../infra/lake/s3-object-store.js';
 import { HOUR_MS, MINUTE_MS } from '../schemas/time.js';
+import { alertRow, BULLISH_RULE, putAlerts } from './alerts/test-alerts.js';
 import { type TestApi, testApi } from './test-app.js';
 import { goldMinutes, pointLatest, putGoldMinutes, putSpeedMinutes } from './test-lake.js';
 
@@ -58,6 +59,11 @@ beforeAll(async () => {
   await putGoldMinutes(shared.lake, goldMinutes('AAPL', B - 2 * HOUR_MS, B + HOUR_MS, 1));
   await putSpeedMinutes(shared.backends.viewStore, 'AAPL', B - HOUR_MS, NOW, 2);
   await pointLatest(shared.lake, 'run-1', B, B + 5 * MINUTE_MS);
+  // One open and one closed alert, so that the alerts' answers are checked against their schema.
+  await putAlerts(shared.backends.viewStore, [
+    alertRow('AAPL', B - HOUR_MS, { closedAt: B - 30 * MINUTE_MS }),
+    alertRow('AAPL', B + HOUR_MS, { rule: BULLISH_RULE }),
+  ]);
   checker = new ResponseChecker((await shared.app.inject('/openapi.json')).json());
 });
 afterAll(async () => {
@@ -115,6 +121,14 @@ describe('bad input', () => {
     ['a day that is not a day', '/v1/pivot/hourly?date=2026-02-30', 'date'],
     ['a day of another form', '/v1/pivot/hourly?date=02.03.2026', 'date'],
     ['stats over 0 days', '/v1/symbols/AAPL/stats?days=0', 'days'],
+    ['a malformed alerts symbol', '/v1/alerts?symbol=AA1', 'symbol'],
+    ['an alerts time that is not ISO-8601', '/v1/alerts?to=tomorrow', 'to'],
+    ['alerts from after to', `/v1/alerts?from=${iso(B)}&to=${iso(B - HOUR_MS)}`, 'from'],
+    ['an alerts range over 31 days', `/v1/alerts?from=${iso(B - 32 * 86_400_000)}&to=${iso(B)}`, 'from'],
+    ['a malformed rule id', '/v1/alerts?rule=Bad%20Rule!', 'rule'],
+    ['an alert status that is none', '/v1/alerts?status=pending', 'status'],
+    ['an alerts limit of 0', '/v1/alerts?limit=0', 'limit'],
+    ['an alerts limit above the most', '/v1/alerts?limit=1001', 'limit'],
   ])('answers 400 naming the parameter for %s', async (_what, url, parameter) => {
     const { status, body } = await request(shared, url);
     expect(status).toBe(400);
@@ -151,6 +165,9 @@ describe('bad input', () => {
       '/v1/symbols/AAPL/stats',
       '/v1/pivot/hourly?date=2026-03-02',
       '/v1/correlation',
+      '/v1/alerts',
+      '/v1/alerts?status=closed',
+      `/v1/alerts?symbol=AAPL&from=${iso(B - 31 * 86_400_000)}&to=${iso(B)}&rule=bearish-sentiment-price-drop&status=open&limit=1000`,
       '/health',
       '/ready',
     ])
@@ -166,6 +183,7 @@ describe('bad input', () => {
       '/v1/symbols/AAPL/stats',
       '/v1/pivot/hourly',
       '/v1/correlation',
+      '/v1/alerts',
     ];
     const time = fc
       .integer({ min: Date.UTC(1969, 0, 1), max: Date.UTC(2100, 0, 1) })
@@ -188,6 +206,8 @@ describe('bad input', () => {
       ),
       days: param(fc.integer({ min: -2, max: 40 }).map(String)),
       symbol: param(fc.constantFrom('AAPL', 'aapl', 'QQQQ', 'BRK.B')),
+      rule: param(fc.constantFrom('bearish-sentiment-price-drop', 'no-such-rule')),
+      status: param(fc.constantFrom('open', 'closed')),
     });
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...routes), query, async (route, q) => {

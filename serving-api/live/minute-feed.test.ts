@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryViewStore } from '../../infra/cassandra/memory-view-store.js';
 import type { ViewQuery, ViewRow, ViewStore } from '../../infra/cassandra/view-store.js';
+import type { Alert } from '../../schemas/api.js';
 import { TABLES } from '../../schemas/cassandra.js';
 import type { SentimentMinuteRow } from '../../schemas/rows.js';
 import type { StreamMinute } from '../../schemas/stream.js';
-import { MINUTE_MS, utcDay } from '../../schemas/time.js';
+import { HOUR_MS, MINUTE_MS, utcDay } from '../../schemas/time.js';
+import { alertRow, BULLISH_RULE, putAlerts } from '../alerts/test-alerts.js';
 import { FeedFullError, MinuteFeed } from './minute-feed.js';
 
 const NOW = Date.UTC(2026, 11, 1, 12, 30, 20);
@@ -36,6 +38,8 @@ function minuteRow(symbol: string, minute: number, tweets: number, extra: Partia
 /** The memory store, counting the reads per symbol (the real store does the work). */
 class CountingStore implements ViewStore {
   readonly reads = new Map<string, number>();
+  /** Queries per table. */
+  readonly tableReads = new Map<string, number>();
   constructor(private readonly inner: ViewStore) {}
   ensureSchema() {
     return this.inner.ensureSchema();
@@ -46,6 +50,7 @@ class CountingStore implements ViewStore {
   query<R extends ViewRow = ViewRow>(table: Parameters<ViewStore['query']>[0], query: ViewQuery) {
     const symbol = String(query.partition.symbol);
     this.reads.set(symbol, (this.reads.get(symbol) ?? 0) + 1);
+    this.tableReads.set(table, (this.tableReads.get(table) ?? 0) + 1);
     return this.inner.query<R>(table, query);
   }
   close() {
@@ -61,7 +66,7 @@ async function until(condition: () => boolean, what: string): Promise<void> {
   throw new Error(`gave up waiting for ${what}`);
 }
 
-function setup(options: { maxSymbols?: number } = {}) {
+function setup(options: { maxSymbols?: number; alertPollIntervalMs?: number } = {}) {
   const store = new CountingStore(new MemoryViewStore({ defaultTtlSeconds: 0, now: () => NOW }));
   const feed = new MinuteFeed({ viewStore: store, pollIntervalMs: 5, now: () => NOW, ...options });
   const upsert = (...rows: SentimentMinuteRow[]) => store.upsert(TABLES.sentimentByMinute.name, rows);
@@ -175,6 +180,81 @@ describe('the minute feed behind /v1/stream', () => {
     feed.follow(['AAPL'], (row) => got.push(row));
     await until(() => got.length === 1, 'the row after the failure');
     expect(errors).toEqual(['view store down']);
+    await feed.close();
+  });
+
+  it('reports an alert when it opens and again when it closes, once each', async () => {
+    const { feed, store } = setup({ alertPollIntervalMs: 0 });
+    const got: Alert[] = [];
+    const minutes: StreamMinute[] = [];
+    feed.follow(
+      ['AAPL'],
+      (row) => minutes.push(row),
+      (alert) => got.push(alert),
+    );
+    const opened = MINUTE - 10 * MINUTE_MS;
+    await putAlerts(store, [alertRow('AAPL', opened)]);
+    await until(() => got.length === 1, 'the alert opening');
+    const polls = feed.polls;
+    await until(() => feed.polls >= polls + 3, 'three more polls');
+    expect(got).toHaveLength(1);
+    expect(got[0]).toMatchObject({ symbol: 'AAPL', status: 'open', closed_at: null, direction: 'bearish' });
+    await putAlerts(store, [alertRow('AAPL', opened, { closedAt: MINUTE })]);
+    await until(() => got.length === 2, 'the alert closing');
+    expect(got[1]).toMatchObject({
+      alert_id: got[0]?.alert_id,
+      status: 'closed',
+      closed_at: new Date(MINUTE).toISOString(),
+    });
+    expect(minutes).toEqual([]);
+    await feed.close();
+  });
+
+  it('gives a client the alerts of the look-back already known, oldest first, and none older', async () => {
+    const { feed, store } = setup({ alertPollIntervalMs: 0 });
+    await putAlerts(store, [
+      alertRow('TSLA', NOW - 25 * HOUR_MS),
+      // Yesterday's partition (NOW is 12:30 UTC).
+      alertRow('TSLA', MINUTE - 23 * HOUR_MS, { closedAt: MINUTE - 22 * HOUR_MS }),
+      alertRow('TSLA', MINUTE - HOUR_MS, { rule: BULLISH_RULE }),
+      alertRow('AAPL', MINUTE - HOUR_MS),
+    ]);
+    const first: Alert[] = [];
+    feed.follow(
+      ['TSLA'],
+      () => {},
+      (alert) => first.push(alert),
+    );
+    await until(() => first.length === 2, 'the two recent alerts');
+    const late: Alert[] = [];
+    feed.follow(
+      ['TSLA'],
+      () => {},
+      (alert) => late.push(alert),
+    );
+    for (const list of [first, late]) {
+      expect(list.map((a) => [a.symbol, a.opened_at, a.status])).toEqual([
+        ['TSLA', new Date(MINUTE - 23 * HOUR_MS).toISOString(), 'closed'],
+        ['TSLA', new Date(MINUTE - HOUR_MS).toISOString(), 'open'],
+      ]);
+    }
+    await feed.close();
+  });
+
+  it('reads the alerts of a symbol at most once per alert poll interval, and not without an alert listener', async () => {
+    const { feed, store } = setup({ alertPollIntervalMs: 3_600_000 });
+    feed.follow(['AAPL'], () => {});
+    await until(() => feed.polls >= 3, 'three polls');
+    expect(store.tableReads.get(TABLES.alertsBySymbol.name)).toBeUndefined();
+    feed.follow(
+      ['AAPL'],
+      () => {},
+      () => {},
+    );
+    const polls = feed.polls;
+    await until(() => feed.polls >= polls + 5, 'five more polls');
+    // One read of the look-back: today's and yesterday's partitions.
+    expect(store.tableReads.get(TABLES.alertsBySymbol.name)).toBe(2);
     await feed.close();
   });
 });

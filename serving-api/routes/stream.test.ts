@@ -12,6 +12,7 @@ import { loadConfig } from '../../infra/config.js';
 import { TABLES } from '../../schemas/cassandra.js';
 import type { SentimentMinuteRow } from '../../schemas/rows.js';
 import { MINUTE_MS, utcDay } from '../../schemas/time.js';
+import { alertRow, BULLISH_RULE, putAlerts } from '../alerts/test-alerts.js';
 import { type App, buildApp } from '../app.js';
 import { streamRoutes } from './stream.js';
 
@@ -177,6 +178,42 @@ describe('GET /v1/stream, its connections', () => {
       expect(store.reads).toBe(reads);
       await new Promise((r) => setTimeout(r, 100));
       expect(store.reads).toBe(reads);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('sends the followed symbols’ alerts as alert events, when they open and when they close', async () => {
+    const store = new MemoryViewStore({ defaultTtlSeconds: 0 });
+    const app = Fastify().withTypeProvider<TypeBoxTypeProvider>();
+    await app.register(streamRoutes, {
+      viewStore: store,
+      feed: { pollIntervalMs: 10, alertPollIntervalMs: 0 },
+    });
+    const address = await app.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const opened = thisMinute() - 20 * MINUTE_MS;
+      await putAlerts(store, [alertRow('ETH', opened), alertRow('SOL', opened)]);
+      const response = await fetch(`${address}/v1/stream?symbols=eth`);
+      const events = sseReader(response.body as ReadableStream<Uint8Array>);
+      const first = (await events.next()) as SseEvent;
+      const id = `bearish-sentiment-price-drop:ETH:${new Date(opened).toISOString().slice(0, 16)}Z`;
+      expect(first).toMatchObject({ event: 'alert', id: `${id}/opened` });
+      expect(JSON.parse(first.data as string)).toMatchObject({
+        alert_id: id,
+        symbol: 'ETH',
+        status: 'open',
+        closed_at: null,
+        opened_at: new Date(opened).toISOString(),
+      });
+      await putAlerts(store, [alertRow('ETH', opened, { closedAt: thisMinute() })]);
+      const second = (await events.next()) as SseEvent;
+      expect(second).toMatchObject({ event: 'alert', id: `${id}/closed` });
+      expect(JSON.parse(second.data as string)).toMatchObject({ status: 'closed' });
+      await putAlerts(store, [alertRow('ETH', opened + MINUTE_MS, { rule: BULLISH_RULE })]);
+      const third = (await events.next()) as SseEvent;
+      expect(JSON.parse(third.data as string)).toMatchObject({ direction: 'bullish', symbol: 'ETH' });
+      await events.cancel();
     } finally {
       await app.close();
     }
