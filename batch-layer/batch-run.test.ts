@@ -159,8 +159,45 @@ describe('gold tables from a known bronze', () => {
     const closes = [102, 99, 104, 103, 106, 100, 101];
     const returns = closes.slice(1).map((c, i) => Math.log(c / (closes[i] as number)));
     expect(aaa?.price_volatility).toBeCloseTo(stddev(returns), 12);
+  });
+
+  it('topic_statistics_all_time: the same figures over every day, merged from the per-day parts', async () => {
+    // Three one-minute closes on D1 too (90, 91, 93): two more returns, in another day's part.
+    await putTicks(
+      store,
+      D1,
+      [
+        tick('AAA', `${D1}T20:00:00Z`, 90, 90, 1),
+        tick('AAA', `${D1}T20:01:00Z`, 90, 91, 1),
+        tick('AAA', `${D1}T20:02:00Z`, 91, 93, 1),
+      ],
+      0,
+    );
+    await run();
     const all = (await gold('topic_statistics_all_time')).find((r) => r.symbol === 'AAA');
+    // D1: 0.3, 1.0 ("late"); D2: 0.5, -0.5, 0 (t3 once), 0.8, 0.2, -0.4. Sorted: -0.5 -0.4 0 0.2
+    // 0.3 0.5 0.8 1: p50 at rank 3.5 → 0.25, p95 at rank 6.65 → 0.8 + 0.65 × 0.2.
+    const compounds = [0.3, 1.0, 0.5, -0.5, 0.0, 0.8, 0.2, -0.4];
     expect(all).toMatchObject({ tweets: 8, min_compound: -0.5, max_compound: 1 });
+    expect(all?.mean_compound).toBeCloseTo(mean(compounds), 12);
+    expect(all?.stddev_compound).toBeCloseTo(stddev(compounds), 12);
+    expect(all?.p50_compound).toBeCloseTo(0.25, 12);
+    expect(all?.p95_compound).toBeCloseTo(0.93, 12);
+    // Hourly means D1 22:00, 23:00, D2 10:00, 11:00, 12:00.
+    expect(all?.sentiment_volatility).toBeCloseTo(stddev([0.3, 1.0, 0, 0.5, -0.4]), 12);
+    const dayReturns = (closes: number[]) =>
+      closes.slice(1).map((c, i) => Math.log(c / (closes[i] as number)));
+    const returns = [...dayReturns([90, 91, 93]), ...dayReturns([102, 99, 104, 103, 106, 100, 101])];
+    expect(all?.price_volatility).toBeCloseTo(stddev(returns), 12);
+    // BBB: t5 and the twelve; one score each, so p50 interpolates between the 7th and 8th.
+    const bbb = (await gold('topic_statistics_all_time')).find((r) => r.symbol === 'BBB');
+    const sorted = [0.2, ...bbbCompounds].sort((a, b) => a - b);
+    expect(bbb).toMatchObject({ tweets: 13, min_compound: -0.5, max_compound: 0.6 });
+    expect(bbb?.p50_compound).toBeCloseTo(sorted[6] as number, 12);
+    expect(bbb?.p95_compound).toBeCloseTo(
+      (sorted[11] as number) + 0.4 * ((sorted[12] as number) - (sorted[11] as number)),
+      12,
+    );
   });
 
   it('trend_analysis: moving_avg_10 over the tweet and the nine before it by (event time, id), looking back to the previous day', async () => {
@@ -314,6 +351,17 @@ describe('runs', () => {
     expect(third.tables.find((t) => t.table === 'sentiment_hourly')?.partitions.map((p) => p.day)).toEqual([
       '2026-03-10',
     ]);
+    // It read the new object's bronze only; the all-time figures take the other days from gold.
+    expect(third.inputs.map((i) => i.key)).toEqual([expect.stringContaining('/date=2026-03-10/')]);
+    expect(third.goldInputs.map((i) => i.key)).toEqual([
+      goldObjectKey('topic_compound_counts', D1),
+      goldObjectKey('topic_compound_counts', D2),
+      goldObjectKey('topic_volatility_parts', D1),
+      goldObjectKey('topic_volatility_parts', D2),
+    ]);
+    const all = (await gold('topic_statistics_all_time')).find((r) => r.symbol === 'AAA');
+    expect(all).toMatchObject({ tweets: 9, min_compound: -0.5, max_compound: 1 });
+    expect(all?.mean_compound).toBeCloseTo(mean([0.3, 1.0, 0.5, -0.5, 0.0, 0.8, 0.2, -0.4, 0.6]), 12);
   });
 
   it('a range run that leaves new bronze unprocessed lowers the horizon to it, and the next scheduled run takes it', async () => {

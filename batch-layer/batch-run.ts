@@ -6,7 +6,9 @@
  *  2. the gold days to compute: the asked range, or (scheduled) the days an object new, changed or
  *     gone since the latest run can change (bronze-sources.ts);
  *  3. copy the bronze objects those days read to the cache (S3) or read them in place (embedded),
- *     load them into the engine (a bad object is skipped and reported), build every model;
+ *     load them into the engine (a bad object is skipped and reported), build every model; a model
+ *     that reads another over every day (`all_days()`, the all-time statistics) gets this run's
+ *     days of it and the other days from their gold partitions, copied or read in place alike;
  *  4. write every gold partition of those days as local files, the run's temporaries: nothing in
  *     the lake has changed yet, so a run killed up to here leaves the previous gold as it was;
  *  5. put each partition to its final key (the port's put is atomic: a reader sees the old
@@ -19,8 +21,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ObjectStore } from '../infra/lake/object-store.js';
-import { BRONZE_DATASETS, type BronzeDataset } from '../schemas/lake.js';
+import type { ObjectInfo, ObjectStore } from '../infra/lake/object-store.js';
+import { BRONZE_DATASETS, type BronzeDataset, goldObjectKey, goldTablePrefix } from '../schemas/lake.js';
 import { DAY_MS } from '../schemas/time.js';
 import { syncBronze } from './bronze-cache.js';
 import {
@@ -37,7 +39,7 @@ import {
   goldDaysOfBronzeDate,
 } from './bronze-sources.js';
 import { DuckDbEngine } from './duckdb-engine.js';
-import type { BatchEngine, InputError, LocalPartition } from './engine.js';
+import type { BatchEngine, GoldDayFile, InputError, LocalPartition } from './engine.js';
 import { loadModels, type Model, runOrder } from './models.js';
 import { RunLock } from './run-lock.js';
 import {
@@ -108,6 +110,7 @@ export async function runBatch(options: BatchRunOptions): Promise<RunManifest> {
     ...(options.range ? { range: options.range } : {}),
     coveredUntil: null,
     inputs: [],
+    goldInputs: [],
     absorbed: {},
     tables: [],
     rows: 0,
@@ -142,10 +145,9 @@ export async function runBatch(options: BatchRunOptions): Promise<RunManifest> {
     );
 
     if (days.length > 0) {
-      // Unpartitioned tables (all-time figures) read every object; the rest only their days' dates.
-      const wholeLake = models.some((m) => m.materialized === 'table' && !m.partitionBy);
+      // Only the bronze of the days computed: all-time figures merge the other days from gold.
       const dates = new Set(days.flatMap(bronzeDatesOfGoldDay));
-      const needed = bronze.filter((o) => wholeLake || dates.has(o.date));
+      const needed = bronze.filter((o) => dates.has(o.date));
       manifest.inputs = needed.map(({ key, size, lastModified }) => ({ key, size, lastModified }));
       const sync = await syncBronze(store, needed, options.cacheDir, (done, total) =>
         progress(`bronze ${done}/${total} objects`),
@@ -171,9 +173,21 @@ export async function runBatch(options: BatchRunOptions): Promise<RunManifest> {
 
       workDir = await mkdtemp(join(tmpdir(), 'sentiment-batch-'));
       const partitions: LocalPartition[] = [];
+      const byName = new Map(models.map((m) => [m.name, m]));
+      const allDaysBuilt = new Set<string>();
       for (const [i, model] of models.entries()) {
         const t0 = now();
         progress(`model ${i + 1}/${models.length} ${model.name}`);
+        for (const name of model.allDays) {
+          if (allDaysBuilt.has(name)) continue;
+          const others = await otherGoldDays(store, name, days, options.cacheDir);
+          manifest.goldInputs.push(...others.objects);
+          const built = await engine.buildAllDays(byName.get(name) as Model, days, others.files);
+          allDaysBuilt.add(name);
+          log(
+            `  ${name}, all days: ${built.rows} rows, ${others.files.length} days from gold (${((now() - t0) / 1000).toFixed(2)} s)`,
+          );
+        }
         await engine.build(model);
         if (model.materialized !== 'table') {
           log(`  ${model.name}: staged (${((now() - t0) / 1000).toFixed(2)} s)`);
@@ -254,6 +268,42 @@ export async function runBatch(options: BatchRunOptions): Promise<RunManifest> {
     if (workDir) await rm(workDir, { recursive: true, force: true });
     await lock.release().catch(() => undefined);
   }
+}
+
+/**
+ * The gold partitions of `table` on days other than `days` (this run computes those), as local
+ * files: an S3 lake's copied to the cache as bronze is, an embedded lake's where they are.
+ */
+async function otherGoldDays(
+  store: ObjectStore,
+  table: string,
+  days: readonly string[],
+  cacheDir: string,
+): Promise<{ files: GoldDayFile[]; objects: RunManifest['goldInputs'] }> {
+  const computed = new Set(days);
+  const listed: { info: ObjectInfo; day: string }[] = [];
+  for await (const info of store.list(goldTablePrefix(table))) {
+    const day = /\/date=(\d{4}-\d{2}-\d{2})\//.exec(info.key)?.[1];
+    // Only a day's whole partition file (a run writes part-00000); anything else is not gold.
+    if (!day || computed.has(day) || info.key !== goldObjectKey(table, day)) continue;
+    listed.push({ info, day });
+  }
+  listed.sort((a, b) => a.day.localeCompare(b.day));
+  const sync = await syncBronze(
+    store,
+    listed.map((l) => l.info),
+    cacheDir,
+  );
+  const files: GoldDayFile[] = [];
+  for (const { info, day } of listed) {
+    const path = sync.paths.get(info.key);
+    // Gone since it was listed (a range run cannot delete under the lock; another tool might).
+    if (path) files.push({ day, key: info.key, path });
+  }
+  return {
+    files,
+    objects: listed.map(({ info }) => ({ key: info.key, size: info.size, lastModified: info.lastModified })),
+  };
 }
 
 /** The earliest gold hour an unabsorbed object can change: the start of the day before its date. */

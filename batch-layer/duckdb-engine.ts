@@ -14,7 +14,14 @@ import type { LogicalKind } from '../schemas/columns.js';
 import { goldObjectKey } from '../schemas/lake.js';
 import type { BronzeSource } from './bronze-sources.js';
 import { type Dialect, duckdbDialect, expandMacro } from './dialect.js';
-import type { BatchEngine, InputError, LocalPartition, SourceFile } from './engine.js';
+import {
+  allDaysRelation,
+  type BatchEngine,
+  type GoldDayFile,
+  type InputError,
+  type LocalPartition,
+  type SourceFile,
+} from './engine.js';
 import { goldTableObjectKey } from './gold-keys.js';
 import { renderTemplate } from './model-template.js';
 import type { Model } from './models.js';
@@ -170,6 +177,7 @@ export class DuckDbEngine implements BatchEngine {
     const sql = renderTemplate(model.parts, (call) => {
       if (call.name === 'config') return '';
       if (call.name === 'ref' || call.name === 'source') return identifier(String(call.args[0]));
+      if (call.name === 'all_days') return identifier(allDaysRelation(String(call.args[0])));
       return expandMacro(this.dialect, call);
     });
     // Staging models are read by several others: DuckDB would inline a view into each (the tweet
@@ -180,6 +188,53 @@ export class DuckDbEngine implements BatchEngine {
     } catch (error) {
       throw new Error(`model ${model.name} (${model.path}): ${firstLine(error)}`);
     }
+  }
+
+  async buildAllDays(
+    model: Model,
+    days: readonly string[],
+    others: readonly GoldDayFile[],
+  ): Promise<{ rows: number }> {
+    const by = model.partitionBy;
+    if (!by) throw new Error(`all_days('${model.name}'): not a partitioned model`);
+    const table = identifier(model.name);
+    const described = await this.connection.runAndReadAll(`DESCRIBE ${table}`);
+    const columns = described
+      .getRowObjectsJS()
+      .map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+    const inDays =
+      days.length > 0
+        ? `${identifier(by)} IN (${days.map((d) => `DATE ${literal(d)}`).join(', ')})`
+        : 'false';
+    let rows = `SELECT ${columns.map((c) => identifier(c.name)).join(', ')} FROM ${table} WHERE ${inDays}`;
+    if (others.length > 0) {
+      // A gold file has no partition column (it is in the path): each file's day is joined on by its
+      // path, and every column cast to the model's type (gold timestamps are written with a zone).
+      const select = columns.map((c) =>
+        c.name === by
+          ? `file_days.day AS ${identifier(by)}`
+          : `CAST(gold.${identifier(c.name)} AS ${c.type}) AS ${identifier(c.name)}`,
+      );
+      const paths = others.map((f) => literal(f.path)).join(', ');
+      const values = others.map((f) => `(${literal(f.path)}, DATE ${literal(f.day)})`).join(', ');
+      rows += ` UNION ALL SELECT ${select.join(', ')}
+        FROM read_parquet([${paths}], filename = true, hive_partitioning = false) gold
+        JOIN (VALUES ${values}) file_days(path, day) ON gold.filename = file_days.path`;
+    }
+    const order = [by, ...columns.map((c) => c.name).filter((c) => c !== by)].map(identifier).join(', ');
+    const relation = identifier(allDaysRelation(model.name));
+    await this.connection.run(`SET threads = ${READ_THREADS}`);
+    try {
+      await this.connection.run(
+        `CREATE OR REPLACE TEMP TABLE ${relation} AS SELECT * FROM (${rows}) ORDER BY ${order}`,
+      );
+    } catch (error) {
+      throw new Error(`all_days('${model.name}'): ${firstLine(error)}`);
+    } finally {
+      await this.connection.run('SET threads = 1');
+    }
+    const counted = await this.connection.runAndReadAll(`SELECT count(*) AS n FROM ${relation}`);
+    return { rows: Number(counted.getRowObjectsJS()[0]?.n ?? 0) };
   }
 
   async writePartitions(model: Model, days: readonly string[], outDir: string): Promise<LocalPartition[]> {

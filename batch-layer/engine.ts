@@ -1,7 +1,8 @@
 /**
- * What the runner needs from an engine (DuckDB now; Spark, running the same model files through
- * its own dialect, later): load bronze files as the models' sources, build each model, write the
- * gold partitions of given days as local Parquet files.
+ * What the runner needs from an engine (DuckDB, and Spark running the same model files through
+ * its own dialect): load bronze files as the models' sources, build each model (and a partitioned
+ * model over every gold day, for `all_days()`), write the gold partitions of given days as local
+ * Parquet files.
  */
 import type { BronzeSource } from './bronze-sources.js';
 import type { Dialect } from './dialect.js';
@@ -28,6 +29,16 @@ export interface LocalPartition {
   rows: number;
 }
 
+/** A gold partition of an earlier run, as a local file. */
+export interface GoldDayFile {
+  day: string;
+  key: string;
+  path: string;
+}
+
+/** The relation `{{ all_days('<model>') }}` names. */
+export const allDaysRelation = (model: string): string => `${model}__all_days`;
+
 export interface BatchEngine {
   readonly dialect: Dialect;
   loadSource(
@@ -35,6 +46,17 @@ export interface BatchEngine {
     files: readonly SourceFile[],
   ): Promise<{ rows: number; errors: InputError[] }>;
   build(model: Model): Promise<void>;
+  /**
+   * Makes `allDaysRelation(model.name)`: the built model's rows of `days` (this run's) and the rows
+   * of `others` (gold partitions of the other days, each with its day as the partition column),
+   * ordered by the partition column, then every other column, so that what merges it adds in one
+   * order whichever run computed which day.
+   */
+  buildAllDays(
+    model: Model,
+    days: readonly string[],
+    others: readonly GoldDayFile[],
+  ): Promise<{ rows: number }>;
   /** Partitions with at least one row; a partitioned model writes only `days`. */
   writePartitions(model: Model, days: readonly string[], outDir: string): Promise<LocalPartition[]>;
   close(): Promise<void>;

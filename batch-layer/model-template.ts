@@ -3,6 +3,7 @@
  *
  *   {{ config(materialized='table', partition_by='date') }}  how the runner stores the model
  *   {{ ref('sentiment_hourly') }}                            another model (a dependency)
+ *   {{ all_days('topic_compound_counts') }}                  a partitioned model over every gold day
  *   {{ source('bronze_tweets') }}                            a bronze dataset
  *   {{ quantile('compound', 0.95) }}                         a dialect macro (see dialect.ts)
  *

@@ -70,8 +70,10 @@ describe('model files', () => {
       'sentiment_minute',
       'sentiment_pivot_hourly',
       'sentiment_price_correlation',
+      'topic_compound_counts',
       'topic_statistics',
       'topic_statistics_all_time',
+      'topic_volatility_parts',
       'trend_analysis',
       'trend_analysis_hourly',
     ]);
@@ -86,5 +88,25 @@ describe('model files', () => {
         .map((m) => m.name)
         .sort(),
     ).toEqual(['stg_ticks', 'stg_tweets']);
+    // The all-time statistics merge per-day parts over every gold day, not bronze.
+    expect(order.find((m) => m.name === 'topic_statistics_all_time')?.allDays).toEqual([
+      'topic_compound_counts',
+      'topic_volatility_parts',
+    ]);
+  });
+
+  it('reads all_days() as a dependency, and refuses it on a model without a whole file per day', () => {
+    const parts = model('parts', "SELECT * FROM {{ ref('a') }}", "materialized='table', partition_by='date'");
+    const a = model('a', "SELECT * FROM {{ source('bronze_tweets') }}");
+    const total = model('total', "SELECT sum(n) FROM {{ all_days('parts') }} JOIN {{ ref('a') }} USING (k)");
+    expect(total).toMatchObject({ refs: ['a', 'parts'], allDays: ['parts'] });
+    expect(runOrder([total, parts, a], sources).map((m) => m.name)).toEqual(['a', 'parts', 'total']);
+    expect(() => runOrder([total, model('parts', 'SELECT 1'), a], sources)).toThrow(/partitioned by date/);
+    const pivot = model(
+      'parts',
+      'SELECT 1',
+      "materialized='table', partition_by='date', drop_empty_columns=true",
+    );
+    expect(() => runOrder([total, pivot, a], sources)).toThrow(/same columns every day/);
   });
 });

@@ -1,7 +1,12 @@
 /**
  * The gold models: one SQL file per table under models/, read once. A model's dependencies are the
- * `ref()` and `source()` calls in its text; the run order is a topological order of them (ties by
- * name, so every run builds in the same order).
+ * `ref()`, `all_days()` and `source()` calls in its text; the run order is a topological order of
+ * them (ties by name, so every run builds in the same order).
+ *
+ * `ref('m')` is what this run computed of m: the days its bronze covers. `all_days('m')`, for a
+ * date-partitioned table m, is m over every day gold has: this run's days as just computed, every
+ * other day from its gold partition. It lets a figure over all of history (the all-time
+ * statistics) be merged from per-day parts, so that a run reads only the bronze of its own days.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -21,7 +26,10 @@ export interface Model {
   partitionBy?: 'date';
   /** Per partition, leave out columns with no value in it (the wide pivot). */
   dropEmptyColumns: boolean;
+  /** Every model it reads, `all_days()` ones included. */
   refs: string[];
+  /** The models it reads over every day gold has (`all_days()`). */
+  allDays: string[];
   sources: string[];
 }
 
@@ -59,7 +67,8 @@ export function parseModel(name: string, sql: string, path = `${name}.sql`): Mod
     materialized,
     ...(partitionBy ? { partitionBy } : {}),
     dropEmptyColumns: config.drop_empty_columns === true,
-    refs: names('ref'),
+    refs: [...new Set([...names('ref'), ...names('all_days')])],
+    allDays: names('all_days'),
     sources: names('source'),
   };
 }
@@ -79,6 +88,14 @@ export function runOrder(models: readonly Model[], knownSources: readonly string
       if (!byName.has(r)) throw new Error(`model ${m.name}: ref('${r}') names no model`);
     for (const s of m.sources)
       if (!knownSources.includes(s)) throw new Error(`model ${m.name}: source('${s}') names no source`);
+    for (const a of m.allDays) {
+      const target = byName.get(a) as Model;
+      // Other days come from gold partitions, so only a table with a whole file per day has them.
+      if (target.materialized !== 'table' || target.partitionBy !== 'date' || target.dropEmptyColumns)
+        throw new Error(
+          `model ${m.name}: all_days('${a}') needs a table partitioned by date with the same columns every day`,
+        );
+    }
   }
   const order: Model[] = [];
   const state = new Map<string, 'visiting' | 'done'>();

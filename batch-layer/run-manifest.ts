@@ -38,6 +38,8 @@ export interface RunManifest {
   coveredUntil: string | null;
   /** The bronze objects this run read. */
   inputs: { key: string; size: number; lastModified: number }[];
+  /** The gold partitions of earlier runs it read (the other days of an `all_days()` model). */
+  goldInputs: { key: string; size: number; lastModified: number }[];
   /** The bronze objects gold reflects after this run (what the next scheduled run compares with). */
   absorbed: Record<string, ObjectVersion>;
   tables: TableOutput[];

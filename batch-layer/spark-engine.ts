@@ -20,7 +20,14 @@ import type { LogicalKind } from '../schemas/columns.js';
 import { goldObjectKey } from '../schemas/lake.js';
 import type { BronzeSource } from './bronze-sources.js';
 import { type Dialect, expandMacro, PIVOT_VALUES_MARKER, sparkDialect } from './dialect.js';
-import type { BatchEngine, InputError, LocalPartition, SourceFile } from './engine.js';
+import {
+  allDaysRelation,
+  type BatchEngine,
+  type GoldDayFile,
+  type InputError,
+  type LocalPartition,
+  type SourceFile,
+} from './engine.js';
 import { goldTableObjectKey } from './gold-keys.js';
 import type { MacroCall } from './model-template.js';
 import { renderTemplate } from './model-template.js';
@@ -85,6 +92,7 @@ export function renderSparkModel(
     renderTemplate(model.parts, (call) => {
       if (call.name === 'config') return '';
       if (call.name === 'ref' || call.name === 'source') return backtick(String(call.args[0]));
+      if (call.name === 'all_days') return backtick(allDaysRelation(String(call.args[0])));
       if (call.name === 'pivot') return pivot(call);
       return expandMacro(dialect, call);
     });
@@ -246,6 +254,26 @@ export class SparkEngine implements BatchEngine {
       await this.send({ op: 'build', name: model.name, ...renderSparkModel(model, this.dialect) });
     } catch (error) {
       throw new Error(`model ${model.name} (${model.path}): ${(error as Error).message}`);
+    }
+  }
+
+  async buildAllDays(
+    model: Model,
+    days: readonly string[],
+    others: readonly GoldDayFile[],
+  ): Promise<{ rows: number }> {
+    try {
+      const reply = await this.send({
+        op: 'all_days',
+        name: model.name,
+        relation: allDaysRelation(model.name),
+        partitionBy: model.partitionBy,
+        days,
+        others: others.map((f) => ({ day: f.day, path: f.path })),
+      });
+      return { rows: reply.rows as number };
+    } catch (error) {
+      throw new Error(`all_days('${model.name}'): ${(error as Error).message}`);
     }
   }
 

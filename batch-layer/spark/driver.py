@@ -107,6 +107,24 @@ class Driver:
         frame.createOrReplaceTempView(command["name"])
         return {}
 
+    def all_days(self, command):
+        """The model's rows of this run's days and the other days' gold partitions, ordered."""
+        by = command["partitionBy"]
+        frame = self.spark.table(command["name"])
+        rows = frame.where(F.col(by).cast("string").isin(command["days"]))
+        others = command["others"]
+        if others:
+            gold = self.spark.read.parquet(*[f["path"] for f in others])
+            # The day is in the path (gold/<table>/date=D/part-00000.parquet), not in the file; Spark
+            # may or may not have inferred it from there, so it is taken from the file's path.
+            day = F.regexp_extract(F.col("_metadata.file_path"), r"date=(\d{4}-\d{2}-\d{2})/[^/]*$", 1)
+            gold = gold.select(*[c for c in gold.columns if c != by], F.to_date(day).alias(by))
+            types = {field.name: field.dataType for field in frame.schema.fields}
+            rows = rows.unionByName(gold.select(*[F.col(c).cast(types[c]).alias(c) for c in frame.columns]))
+        result = rows.orderBy(by, *[c for c in frame.columns if c != by]).cache()
+        result.createOrReplaceTempView(command["relation"])
+        return {"rows": result.count()}
+
     def write(self, command):
         frame = self.spark.table(command["name"])
         by = command.get("partitionBy")
@@ -188,7 +206,7 @@ def main():
     spark = SparkSession.builder.appName("sentiment-batch").getOrCreate()
     spark.sparkContext.setLogLevel("WARN")
     driver = Driver(spark, work_dir)
-    handlers = {"load": driver.load, "build": driver.build, "write": driver.write}
+    handlers = {"load": driver.load, "build": driver.build, "all_days": driver.all_days, "write": driver.write}
     reply({"token": token, "version": spark.version})
     for line in channel:
         if not line.strip():
