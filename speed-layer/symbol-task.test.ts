@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { type AlertRule, DEFAULT_ALERT_RULES } from '../schemas/alerts.js';
 import type { SentimentMinuteRow } from '../schemas/rows.js';
 import { MINUTE_MS } from '../schemas/time.js';
+import { resolveRule } from './alerts/alert-rules.js';
 import type { PricedTweetRow } from './joins.js';
 import { type Drained, type Mention, SymbolTask, type SymbolTaskOptions, type Tick } from './symbol-task.js';
 
@@ -63,6 +65,7 @@ function concat(drains: Drained[]) {
     tweets: drains.flatMap((d) => d.tweets),
     ticks: drains.flatMap((d) => d.ticks),
     minutes: drains.flatMap((d) => d.minutes),
+    alerts: drains.flatMap((d) => d.alerts),
     late: drains.reduce((n, d) => n + d.late, 0),
     lateTicks: drains.reduce((n, d) => n + d.lateTicks, 0),
     replayed: drains.reduce((n, d) => n + d.replayed, 0),
@@ -586,8 +589,18 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
  * snapshot leaves out the pending rows, which come instead from the rows awaited between
  * checkpoints (taken at every drain, as the stage takes them after writing a batch's outputs).
  */
+/** Rules loose enough to open and close alerts often in random runs. */
+const LOOSE_RULES: AlertRule[] = DEFAULT_ALERT_RULES.map(resolveRule).map((r) => ({
+  ...r,
+  minTweets: 2,
+  windowMs: 3 * MINUTE_MS,
+  cooldownMs: 2 * MINUTE_MS,
+  sentiment: 'below' in r.sentiment ? { below: 0 } : { above: 0 },
+  price: 'atMost' in r.price ? { atMost: 0 } : { atLeast: 0 },
+}));
+
 function play(ops: Op[], cut?: number, incremental = false, probe = cut) {
-  const opts = options([0, 1, 2], 0);
+  const opts = { ...options([0, 1, 2], 0), alertRules: LOOSE_RULES };
   let task = new SymbolTask(opts);
   const segments: PricedTweetRow[][] = [];
   if (incremental) task.takeAwaited();
@@ -797,5 +810,109 @@ describe('SymbolTask: lateness a replay decides the same way', () => {
     // at(1) came after at(3) had moved the tweets watermark to at(1): on time; at(6) then moves it
     // to at(4), so at(3, 59 s) is late.
     expect(ticksFirst.filter((f) => f.endsWith(':true'))).toEqual([`${at(3, 59_000)}:true`]);
+  });
+});
+
+describe('SymbolTask: alerts', () => {
+  const rules = DEFAULT_ALERT_RULES.map(resolveRule);
+
+  /** Five minutes of prices falling 100 → 97, with six bearish tweets in them when `bearishInTime`. */
+  function crash(t: SymbolTask, up: Upstream, bearishInTime: boolean) {
+    for (let k = 0; k < 5; k++) t.onTick(tick(at(k, 1_000), 100 - (3 * k) / 4), 1);
+    if (bearishInTime)
+      for (let k = 0; k < 6; k++)
+        t.onMention(up.mention(at(Math.min(k, 4), 5_000 + k), { compound: -0.9 }), 1);
+  }
+
+  it('opens the bearish alert from final minutes, once the watermark passes the window', () => {
+    const up = new Upstream();
+    const t = new SymbolTask({ ...options(), alertRules: rules });
+    crash(t, up, true);
+    expect(t.drain(2).alerts).toEqual([]);
+    // The watermark passes 12:05 (minute 4 final) once both inputs reach 12:07.
+    t.onMention(up.mention(at(7, 1_000), { compound: 0 }), 3);
+    t.onTick(tick(at(7, 1_000), 97), 3);
+    const opened = t.drain(4).alerts;
+    expect(opened.map((a) => [a.event, a.row.alert_id])).toEqual([
+      ['opened', 'bearish-sentiment-price-drop:AAPL:2025-01-06T12:04Z'],
+    ]);
+    expect(opened[0]?.row).toMatchObject({
+      tweet_count: 6,
+      mean_compound: -0.9,
+      open_price: 99,
+      close_price: 97,
+    });
+  });
+
+  it('never opens an alert from late tweets, however bearish', () => {
+    const up = new Upstream();
+    const t = new SymbolTask({ ...options(), alertRules: rules });
+    crash(t, up, false);
+    t.onMention(up.mention(at(8), { compound: 0 }), 3);
+    t.onTick(tick(at(8), 97), 3);
+    expect(t.drain(4).alerts).toEqual([]);
+    // The same six bearish tweets, now below the watermark: late, written, never in a window.
+    for (let k = 0; k < 6; k++) t.onMention(up.mention(at(k % 5, 5_000), { compound: -0.9 }), 5);
+    const after = t.drain(6);
+    expect(after.late).toBe(6);
+    t.onMention(up.mention(at(30), { compound: 0 }), 7);
+    t.onTick(tick(at(30), 97), 7);
+    expect([...after.alerts, ...t.drain(8).alerts]).toEqual([]);
+  });
+
+  /** Minute by minute, per symbol: tweets of one mood and a tick; in order, drained every few events. */
+  const marketArb = fc.array(
+    fc.record({
+      symbol: fc.constantFrom('AAPL', 'TSLA'),
+      tweets: fc.integer({ min: 0, max: 4 }),
+      compound: fc.constantFrom(-0.9, -0.7, -0.2, 0.3, 0.8),
+      close: fc.integer({ min: 96, max: 104 }),
+    }),
+    { minLength: 20, maxLength: 120 },
+  );
+
+  function playMarket(
+    events: { symbol: string; tweets: number; compound: number; close: number }[],
+    cut?: number,
+  ) {
+    const opts = { ...options(), alertRules: LOOSE_RULES.map((r) => ({ ...r, minTweets: 3 })) };
+    let t = new SymbolTask(opts);
+    const up = new Upstream();
+    const out: Drained['alerts'] = [];
+    events.forEach((e, i) => {
+      if (i === cut) t = SymbolTask.restore(JSON.parse(JSON.stringify(t.snapshot())), opts);
+      // Two events a minute of event time: about one minute becomes final per two events.
+      const time = at(0) + i * 30_000;
+      for (let k = 0; k < e.tweets; k++)
+        t.onMention(up.mention(time + k, { symbol: e.symbol, compound: e.compound }), i);
+      t.onTick(tick(time, e.close, e.symbol), i);
+      if (i % 3 === 0) out.push(...t.drain(i).alerts);
+    });
+    out.push(...t.drain(events.length).alerts);
+    return out;
+  }
+
+  it('continues after snapshot → JSON → restore inside open episodes exactly as the uninterrupted run', () => {
+    let openAtCut = 0;
+    let transitions = 0;
+    fc.assert(
+      fc.property(marketArb, fc.nat(), (events, seed) => {
+        const cut = seed % (events.length + 1);
+        const whole = playMarket(events);
+        const resumed = playMarket(events, cut);
+        expect(resumed).toEqual(whole);
+        transitions += whole.length;
+        const before = playMarket(events.slice(0, cut));
+        if (
+          before.filter((a) => a.event === 'opened').length >
+          before.filter((a) => a.event === 'closed').length
+        )
+          openAtCut++;
+      }),
+      { numRuns: 200 },
+    );
+    // Not vacuous: many runs are cut while an alert is open.
+    expect(openAtCut).toBeGreaterThan(20);
+    expect(transitions).toBeGreaterThan(200);
   });
 });

@@ -14,10 +14,14 @@
  * - A tick is written to market_data at once; a late one reaches neither candles nor the as-of
  *   history.
  * - Minute rows come out of `drain`: final ones once, changed open ones (final=false) as they change.
+ * - Alert rules run over the final minutes (alerts/alert-evaluator.ts); openings and closings come
+ *   out of `drain` beside the rows.
  *
  * Pure: no I/O, no clock; `now` is passed in. `snapshot` is plain JSON and includes the rows not
  * yet drained, so restoring it continues exactly where the snapshot was taken.
  */
+
+import type { AlertRule } from '../schemas/alerts.js';
 import {
   type SentimentMinuteRow,
   sentimentLabel,
@@ -25,6 +29,7 @@ import {
   type TweetBySymbolRow,
 } from '../schemas/rows.js';
 import { DAY_MS, MINUTE_MS, utcDay, windowStart } from '../schemas/time.js';
+import { AlertEvaluator, type AlertEvaluatorState, type AlertTransition } from './alerts/alert-evaluator.js';
 import {
   AsOfJoin,
   type AsOfJoinState,
@@ -82,6 +87,8 @@ export interface SymbolTaskOptions {
   tweetSources: number[];
   /** the `stock-prices` partition (= the internal partition) this task reads */
   tickPartition: number;
+  /** alert rules over the final minutes; none: no alerts */
+  alertRules?: readonly AlertRule[];
 }
 
 export interface Drained {
@@ -89,6 +96,8 @@ export interface Drained {
   tweets: EmittedTweetRow[];
   ticks: TickRow[];
   minutes: SentimentMinuteRow[];
+  /** alerts opened and closed since the last drain, in event-time order per symbol */
+  alerts: AlertTransition[];
   /** late mentions since the last drain */
   late: number;
   /** late ticks since the last drain (written to market_data, kept out of candles and joins) */
@@ -106,7 +115,9 @@ export interface SymbolTaskState {
   /** per source partition: highest source offset seen and the symbols seen at it */
   sources: [number, number, string[]][];
   highestTickOffset: number;
-  out: Omit<Drained, 'watermark'>;
+  /** absent in snapshots taken before alerts existed */
+  alerts?: AlertEvaluatorState;
+  out: Omit<Drained, 'watermark' | 'alerts'> & { alerts?: AlertTransition[] };
 }
 
 const TWEET_INPUT_PREFIX = 'tweets/';
@@ -128,6 +139,7 @@ export class SymbolTask {
   private readonly sources = new Map<number, SourceProgress>();
   private windows = new MinuteWindows<Candle>(emptyCandle);
   private join: AsOfJoin;
+  private alerts: AlertEvaluator;
   private highestTickOffset = -1;
   private out: Omit<Drained, 'watermark'> = emptyOut();
   private lastDayNumber = Number.NaN;
@@ -137,6 +149,7 @@ export class SymbolTask {
     this.watermarks = new Watermarks(watermarkOptions(opts));
     this.tickSlot = this.watermarks.indexOf(tickInput(opts.tickPartition));
     this.join = new AsOfJoin(opts.delayMs);
+    this.alerts = new AlertEvaluator(opts.alertRules ?? []);
   }
 
   onMention(m: Mention, now: number): void {
@@ -229,7 +242,17 @@ export class SymbolTask {
     this.join.release(this.priceThreshold(watermark), (row) => tweets.push(row));
     const minutes = this.out.minutes;
     const windows = this.windows;
+    const alerts = this.alerts;
     windows.advance(watermark, (pane: Pane<Candle>, final: boolean) => {
+      if (final)
+        alerts.onFinalMinute(pane.symbol, {
+          minute: pane.minute,
+          tweets: pane.tweets.count,
+          compoundSum: pane.tweets.compoundSum,
+          ticks: pane.extra.count,
+          open: pane.extra.open,
+          close: pane.extra.close,
+        });
       minutes.push(
         minuteRow(
           pane.symbol,
@@ -243,6 +266,8 @@ export class SymbolTask {
         ),
       );
     });
+    const transitions = this.out.alerts;
+    alerts.advance(watermark, now, (t) => transitions.push(t));
     this.join.evict(Math.min(watermark, this.join.earliestPending()));
     const drained: Drained = { ...this.out, watermark };
     this.out = emptyOut();
@@ -280,10 +305,12 @@ export class SymbolTask {
       join: this.join.snapshot(withPending),
       sources: [...this.sources].map(([p, s]) => [p, s.offset, [...s.symbols]]),
       highestTickOffset: this.highestTickOffset,
+      alerts: this.alerts.snapshot(),
       out: {
         tweets: this.out.tweets.map((r) => ({ ...r })),
         ticks: this.out.ticks.map((r) => ({ ...r })),
         minutes: this.out.minutes.map((r) => ({ ...r })),
+        alerts: this.out.alerts.map((t) => ({ event: t.event, row: { ...t.row } })),
         late: this.out.late,
         lateTicks: this.out.lateTicks,
         replayed: this.out.replayed,
@@ -315,10 +342,12 @@ export class SymbolTask {
     task.join = AsOfJoin.restore(state.join, opts.delayMs, awaited);
     for (const [p, offset, symbols] of state.sources) task.sources.set(p, { offset, symbols: [...symbols] });
     task.highestTickOffset = state.highestTickOffset;
+    if (state.alerts) task.alerts = AlertEvaluator.restore(state.alerts, opts.alertRules ?? []);
     task.out = {
       tweets: state.out.tweets.map((r) => ({ ...r })),
       ticks: state.out.ticks.map((r) => ({ ...r })),
       minutes: state.out.minutes.map((r) => ({ ...r })),
+      alerts: (state.out.alerts ?? []).map((t) => ({ event: t.event, row: { ...t.row } })),
       late: state.out.late,
       lateTicks: state.out.lateTicks,
       replayed: state.out.replayed,
@@ -400,5 +429,5 @@ function watermarkOptions(opts: SymbolTaskOptions): WatermarksOptions {
 }
 
 function emptyOut(): Omit<Drained, 'watermark'> {
-  return { tweets: [], ticks: [], minutes: [], late: 0, lateTicks: 0, replayed: 0 };
+  return { tweets: [], ticks: [], minutes: [], alerts: [], late: 0, lateTicks: 0, replayed: 0 };
 }
