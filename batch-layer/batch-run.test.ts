@@ -341,13 +341,14 @@ describe('runs', () => {
     }
   });
 
-  it('a scheduled run processes only the days new bronze can change', async () => {
+  it('a scheduled run processes only the days new bronze can change, by its rows event times', async () => {
     const first = await run();
-    expect(first.dates).toEqual(['2026-02-28', D1, D2, '2026-03-03']);
+    // Rows from D1 22:10 to D2 14:11: D1, D2 and D2's next day, which has no bronze to give it rows.
+    expect(first.dates).toEqual([D1, D2]);
     expect((await run()).dates).toEqual([]);
     await putTweets(store, '2026-03-10', [tweet('n1', '2026-03-10T09:00:00Z', 0.6, ['AAA'])], 100);
     const third = await run();
-    expect(third.dates).toEqual(['2026-03-09', '2026-03-10', '2026-03-11']);
+    expect(third.dates).toEqual(['2026-03-10']);
     expect(third.tables.find((t) => t.table === 'sentiment_hourly')?.partitions.map((p) => p.day)).toEqual([
       '2026-03-10',
     ]);
@@ -362,16 +363,20 @@ describe('runs', () => {
     const all = (await gold('topic_statistics_all_time')).find((r) => r.symbol === 'AAA');
     expect(all).toMatchObject({ tweets: 9, min_compound: -0.5, max_compound: 1 });
     expect(all?.mean_compound).toBeCloseTo(mean([0.3, 1.0, 0.5, -0.5, 0.0, 0.8, 0.2, -0.4, 0.6]), 12);
+    // A row in a day's first hour changes the day before too (its last next-hour return), and the
+    // day after is computed once it has bronze.
+    await putTweets(store, '2026-03-11', [tweet('n2', '2026-03-11T00:20:00Z', 0.1, ['AAA'])], 200);
+    expect((await run()).dates).toEqual(['2026-03-10', '2026-03-11']);
   });
 
   it('a range run that leaves new bronze unprocessed lowers the horizon to it, and the next scheduled run takes it', async () => {
     expect((await run()).coveredUntil).toBe(`${D2}T13:00:00.000Z`);
     await putTweets(store, D2, [tweet('t8', `${D2}T09:00:00Z`, 0.1, ['AAA'])], 300);
     const range = await run({ range: { from: '2026-02-20', to: '2026-02-20' } });
-    // The new date=D2 object can change D1 (its rows may belong there), so D1 on is no longer covered.
-    expect(range.coveredUntil).toBe(`${D1}T00:00:00.000Z`);
+    // The new object's row (D2 09:00) can change D2, so D2 on is no longer covered.
+    expect(range.coveredUntil).toBe(`${D2}T00:00:00.000Z`);
     const next = await run();
-    expect(next.dates).toEqual([D1, D2, '2026-03-03']);
+    expect(next.dates).toEqual([D2]);
     expect(next.coveredUntil).toBe(`${D2}T13:00:00.000Z`);
   });
 
@@ -406,7 +411,7 @@ describe('runs', () => {
     );
     // The failed run left its manifest, marked failed; the next run starts from the last complete one.
     const next = await run();
-    expect(next.dates).toEqual([D1, D2, '2026-03-03']);
+    expect(next.dates).toEqual([D2]);
     const hour10 = (await gold('sentiment_hourly', D2)).find(
       (r) => r.symbol === 'AAA' && r.hour === `${D2}T10:00:00.000Z`,
     );

@@ -4,7 +4,8 @@
  *  1. take the lock; read the latest complete run's manifest; read bronze progress, then list
  *     bronze (in that order, so every row before the progress is in the listing);
  *  2. the gold days to compute: the asked range, or (scheduled) the days an object new, changed or
- *     gone since the latest run can change (bronze-sources.ts);
+ *     gone since the latest run can change (bronze-sources.ts: by the event times of a new object's
+ *     rows, which are read first; by its date for one gone or unreadable);
  *  3. copy the bronze objects those days read to the cache (S3) or read them in place (embedded),
  *     load them into the engine (a bad object is skipped and reported), build every model; a model
  *     that reads another over every day (`all_days()`, the all-time statistics) gets this run's
@@ -25,6 +26,7 @@ import type { ObjectInfo, ObjectStore } from '../infra/lake/object-store.js';
 import { BRONZE_DATASETS, type BronzeDataset, goldObjectKey, goldTablePrefix } from '../schemas/lake.js';
 import { DAY_MS } from '../schemas/time.js';
 import { syncBronze } from './bronze-cache.js';
+import { eventTimeRanges } from './bronze-event-times.js';
 import {
   type BronzeObjectInfo,
   bronzeCompleteHour,
@@ -32,11 +34,13 @@ import {
   readBronzeProgress,
 } from './bronze-inventory.js';
 import {
+  addDays,
   BRONZE_SOURCES,
   bronzeDatesOfGoldDay,
   dayIndex,
   daysBetween,
   goldDaysOfBronzeDate,
+  goldDaysOfEventTimes,
 } from './bronze-sources.js';
 import { DuckDbEngine } from './duckdb-engine.js';
 import type { BatchEngine, GoldDayFile, InputError, LocalPartition } from './engine.js';
@@ -124,17 +128,22 @@ export async function runBatch(options: BatchRunOptions): Promise<RunManifest> {
     const bronzeProgress = await readBronzeProgress(store, DATASETS);
     const bronze = await listBronze(store, DATASETS);
 
-    const changedDates = new Set<string>();
     const current = new Map(bronze.map((o) => [o.key, o]));
-    for (const o of bronze) if (!sameVersion(before[o.key], o)) changedDates.add(o.date);
-    for (const key of Object.keys(before)) {
-      if (current.has(key)) continue;
-      const date = /\/date=(\d{4}-\d{2}-\d{2})\//.exec(key)?.[1];
-      if (date) changedDates.add(date);
-    }
+    const changed = bronze.filter((o) => !sameVersion(before[o.key], o));
+    const gone = Object.keys(before).filter((key) => !current.has(key));
+    progress(`reading the event times of ${changed.length} new bronze objects`);
+    const objectDays = await changedObjectDays(store, bronze, changed, options.cacheDir);
     const days = options.range
       ? daysBetween(options.range.from, options.range.to)
-      : [...new Set([...changedDates].flatMap(goldDaysOfBronzeDate))].sort();
+      : [
+          ...new Set([
+            ...changed.flatMap((o) => objectDays.get(o.key) ?? []),
+            ...gone.flatMap((key) => {
+              const date = /\/date=(\d{4}-\d{2}-\d{2})\//.exec(key)?.[1];
+              return date ? goldDaysOfBronzeDate(date) : [];
+            }),
+          ]),
+        ].sort();
     manifest.dates = days;
     const models = runOrder(
       options.models ?? loadModels(),
@@ -223,21 +232,24 @@ export async function runBatch(options: BatchRunOptions): Promise<RunManifest> {
     const computed = new Set(days);
     const absorbed: Record<string, ObjectVersion> = {};
     let staleFrom = Number.POSITIVE_INFINITY;
-    const absorbs = (date: string) => goldDaysOfBronzeDate(date).every((d) => computed.has(d));
+    const absorbs = (gold: readonly string[]) => gold.every((d) => computed.has(d));
     for (const o of bronze) {
       const version = { size: o.size, lastModified: o.lastModified };
-      if (sameVersion(before[o.key], o) || absorbs(o.date)) absorbed[o.key] = version;
+      if (sameVersion(before[o.key], o)) absorbed[o.key] = version;
       else {
-        const old = before[o.key];
-        if (old) absorbed[o.key] = old;
-        staleFrom = Math.min(staleFrom, staleStart(o));
+        const gold = objectDays.get(o.key) ?? goldDaysOfBronzeDate(o.date);
+        if (absorbs(gold)) absorbed[o.key] = version;
+        else {
+          const old = before[o.key];
+          if (old) absorbed[o.key] = old;
+          staleFrom = Math.min(staleFrom, dayIndex(gold[0] as string) * DAY_MS);
+        }
       }
     }
-    for (const [key, version] of Object.entries(before)) {
-      if (current.has(key)) continue;
+    for (const key of gone) {
       const date = /\/date=(\d{4}-\d{2}-\d{2})\//.exec(key)?.[1];
-      if (date && !absorbs(date)) {
-        absorbed[key] = version;
+      if (date && !absorbs(goldDaysOfBronzeDate(date))) {
+        absorbed[key] = before[key] as ObjectVersion;
         staleFrom = Math.min(staleFrom, (dayIndex(date) - 1) * DAY_MS);
       }
     }
@@ -306,8 +318,39 @@ async function otherGoldDays(
   };
 }
 
-/** The earliest gold hour an unabsorbed object can change: the start of the day before its date. */
-const staleStart = (o: BronzeObjectInfo) => (dayIndex(o.date) - 1) * DAY_MS;
+/**
+ * The gold days each new or changed object can change: those of its rows' event times where its
+ * file can be read (goldDaysOfEventTimes), else its date's; either way only days that can have
+ * gold at all (a day's rows live in bronze of its date or the next), so that an hour added to the
+ * last day does not compute the empty day after it.
+ */
+async function changedObjectDays(
+  store: ObjectStore,
+  bronze: readonly BronzeObjectInfo[],
+  changed: readonly BronzeObjectInfo[],
+  cacheDir: string,
+): Promise<Map<string, string[]>> {
+  const dates = new Set(bronze.map((o) => o.date));
+  const canHaveGold = (day: string) => dates.has(day) || dates.has(addDays(day, 1));
+  const sync = await syncBronze(store, changed, cacheDir);
+  const days = new Map<string, string[]>();
+  for (const source of BRONZE_SOURCES) {
+    const objects = changed.filter((o) => o.dataset === source.dataset && sync.paths.has(o.key));
+    const ranges = await eventTimeRanges(
+      source,
+      objects.map((o) => ({ key: o.key, path: sync.paths.get(o.key) as string })),
+    );
+    for (const o of objects) {
+      const range = ranges.get(o.key);
+      const gold = (range ? goldDaysOfEventTimes(range.min, range.max) : goldDaysOfBronzeDate(o.date)).filter(
+        canHaveGold,
+      );
+      days.set(o.key, gold.length > 0 ? gold : goldDaysOfBronzeDate(o.date));
+    }
+  }
+  for (const o of changed) if (!days.has(o.key)) days.set(o.key, goldDaysOfBronzeDate(o.date));
+  return days;
+}
 
 function describeDays(days: readonly string[]): string {
   if (days.length <= 4) return days.join(', ');

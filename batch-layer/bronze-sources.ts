@@ -7,11 +7,12 @@
  * `date=D+1` objects), of D−1 as look-back context (the moving averages; in `date=D−1` and
  * `date=D`) and of D+1's first hour (the next-hour return; in `date=D+1`). So gold day D reads
  * bronze dates D−1, D and D+1, and an object new under `date=X` makes gold days X−1, X and X+1
- * stale.
+ * stale — or, when the event times of its rows are known, only the days those rows can change
+ * (goldDaysOfEventTimes).
  */
 import { type ColumnInfo, columnsOf } from '../schemas/columns.js';
 import { BRONZE_DATASETS, type BronzeDataset } from '../schemas/lake.js';
-import { DAY_MS } from '../schemas/time.js';
+import { DAY_MS, HOUR_MS } from '../schemas/time.js';
 
 export interface BronzeSource {
   /** The name models use: `source('<name>')`. */
@@ -21,6 +22,8 @@ export interface BronzeSource {
   columns: ColumnInfo[];
   /** The columns the models read (the rest are checked, not loaded). */
   loaded: string[];
+  /** The row's event time, which puts it in its gold day. */
+  eventTime: string;
 }
 
 const pick = (columns: ColumnInfo[], names: string[]) => {
@@ -46,6 +49,7 @@ export const BRONZE_SOURCES: readonly BronzeSource[] = [
       'source_partition',
       'source_offset',
     ]),
+    eventTime: 'created_at',
   },
   {
     name: 'bronze_ticks',
@@ -62,6 +66,7 @@ export const BRONZE_SOURCES: readonly BronzeSource[] = [
       'source_partition',
       'source_offset',
     ]),
+    eventTime: 'trade_timestamp',
   },
 ];
 
@@ -88,3 +93,17 @@ export const goldDaysOfBronzeDate = (date: string): string[] => [addDays(date, -
 
 /** Bronze dates gold day D reads. */
 export const bronzeDatesOfGoldDay = (day: string): string[] => [addDays(day, -1), day, addDays(day, 1)];
+
+/**
+ * Gold days that rows with event times in [min, max] (epoch ms) can change: each row's own day;
+ * the day after it, where the row is look-back context (moving_avg_10 looks back to the previous
+ * day's start, the 24-hour averages 23 hours); and the day before when a row lies in its day's
+ * first hour, whose price return is the previous day's last next-hour return.
+ */
+export function goldDaysOfEventTimes(min: number, max: number): string[] {
+  const first = Math.floor(min / DAY_MS) - (min - Math.floor(min / DAY_MS) * DAY_MS < HOUR_MS ? 1 : 0);
+  const last = Math.floor(max / DAY_MS) + 1;
+  const days: string[] = [];
+  for (let i = first; i <= last; i++) days.push(dayOfIndex(i));
+  return days;
+}
