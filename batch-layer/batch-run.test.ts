@@ -367,6 +367,9 @@ describe('runs', () => {
     // day after is computed once it has bronze.
     await putTweets(store, '2026-03-11', [tweet('n2', '2026-03-11T00:20:00Z', 0.1, ['AAA'])], 200);
     expect((await run()).dates).toEqual(['2026-03-10', '2026-03-11']);
+    // Later in the day, a row is look-back context for the next day (now with bronze) only.
+    await putTweets(store, '2026-03-10', [tweet('n3', '2026-03-10T15:00:00Z', 0.1, ['AAA'])], 300);
+    expect((await run()).dates).toEqual(['2026-03-10', '2026-03-11']);
   });
 
   it('a range run that leaves new bronze unprocessed lowers the horizon to it, and the next scheduled run takes it', async () => {
