@@ -1,6 +1,7 @@
 import type { Backends } from '../infra/backends.js';
+import { AlertRulesError, loadAlertRules } from '../speed-layer/alerts/alert-rules.js';
 import { SpeedLayer } from '../speed-layer/speed-layer.js';
-import type { CommandContext } from './command-runtime.js';
+import { type CommandContext, EXIT_USAGE } from './command-runtime.js';
 
 /**
  * Starts the speed layer over the given backends and registers its graceful stop (write what is
@@ -9,9 +10,29 @@ import type { CommandContext } from './command-runtime.js';
  */
 const STATUS_INTERVAL_MS = 15_000;
 
-export async function startSpeedLayer(context: CommandContext, backends: Backends): Promise<SpeedLayer> {
+/**
+ * The alert rules of ALERT_RULES, read before any backend is opened: a bad rules file exits 2
+ * naming each rule and field, as a bad variable does.
+ */
+export async function loadAlertRulesOrExit(context: CommandContext): ReturnType<typeof loadAlertRules> {
+  try {
+    return await loadAlertRules(context.config.alerts.rulesFile);
+  } catch (error) {
+    if (error instanceof AlertRulesError) {
+      process.stderr.write(`sentiment: configuration error\n${error.message}\n`);
+      process.exit(EXIT_USAGE);
+    }
+    throw error;
+  }
+}
+
+export async function startSpeedLayer(
+  context: CommandContext,
+  backends: Backends,
+  alertRules?: Awaited<ReturnType<typeof loadAlertRules>>,
+): Promise<SpeedLayer> {
   const { config, logger, shutdown } = context;
-  const layer = await SpeedLayer.start({ backends, config, logger });
+  const layer = await SpeedLayer.start({ backends, config, logger, alertRules });
   shutdown.onShutdown('speed layer', () => layer.stop());
   // One status line per interval, not per message: what reached the minute view.
   let upserts = 0;

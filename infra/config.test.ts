@@ -74,6 +74,26 @@ describe('configuration', () => {
     expect(message).toContain(`${name}=${JSON.stringify(value)} is invalid: expected ${form}`);
   });
 
+  it('requires the webhook secret with the webhook URL, and never puts it in an error', () => {
+    expect(problemsOf({ ALERT_WEBHOOK_URL: 'http://127.0.0.1:9999/hook' })).toBe(
+      'ALERT_WEBHOOK_SECRET: set ALERT_WEBHOOK_SECRET when ALERT_WEBHOOK_URL is set (the webhook is always signed)',
+    );
+    expect(problemsOf({ ALERT_WEBHOOK_URL: 'ftp://x', ALERT_WEBHOOK_SECRET: 's3cr3t' })).not.toContain(
+      's3cr3t',
+    );
+    const config = loadConfig({
+      ALERT_WEBHOOK_URL: 'http://127.0.0.1:9999/hook',
+      ALERT_WEBHOOK_SECRET: 's3cr3t',
+      ALERT_RULES: '~/rules.yaml',
+      HOME: '/home/u',
+    });
+    expect(config.alerts).toEqual({
+      rulesFile: '/home/u/rules.yaml',
+      webhook: { url: 'http://127.0.0.1:9999/hook', secret: 's3cr3t', timeoutMs: 5000, maxAttempts: 8 },
+    });
+    expect(loadConfig({}).alerts).toEqual({ rulesFile: undefined, webhook: undefined });
+  });
+
   it('reports every bad variable at once', () => {
     const message = problemsOf({ API_PORT: 'abc', LOG_LEVEL: 'loud' });
     expect(message.split('\n')).toHaveLength(2);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TABLES } from '../schemas/cassandra.js';
-import { BronzeChain, checkpointDue, WritePipeline } from './sink-writes.js';
+import { WriteChain, checkpointDue, WritePipeline } from './sink-writes.js';
 import { lastVersions } from './symbol-stage.js';
 
 function deferred() {
@@ -91,9 +91,9 @@ describe('WritePipeline', () => {
   });
 });
 
-describe('BronzeChain', () => {
+describe('WriteChain', () => {
   it('starts each put after the one before it, and none after a failure', async () => {
-    const chain = new BronzeChain();
+    const chain = new WriteChain();
     const started: number[] = [];
     const first = deferred();
     const p1 = chain.after(async () => {

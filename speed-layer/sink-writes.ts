@@ -107,11 +107,11 @@ export class WritePipeline {
 }
 
 /**
- * Chains a partition's bronze puts: each starts when the one before it is done, also across
- * batches in flight together (the partition's bronze progress relies on that order), and none
- * starts after one has failed.
+ * Chains writes that must land in order: each starts when the one before it is done, also across
+ * batches in flight together, and none starts after one has failed. A partition's bronze puts use
+ * one (its bronze progress relies on that order), and so do stage 2's alert events.
  */
-export class BronzeChain {
+export class WriteChain {
   private tail: Promise<void> = Promise.resolve();
 
   after(put: () => Promise<void>): Promise<void> {

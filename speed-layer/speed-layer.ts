@@ -7,15 +7,18 @@
  *                                  │
  *   stock-prices ─────────────────┴─► stage 2 (SymbolStage, group G.symbols, co-partitioned)
  *                                       ──► sentiment_by_minute, market_data,
- *                                           tweets_by_symbol (price columns), bronze/stock_prices
+ *                                           tweets_by_symbol (price columns), bronze/stock_prices,
+ *                                           alerts_by_symbol and the alerts topic (co-partitioned)
  *
  * One process runs both stages; more processes in the same group share the partitions of each.
  */
 import type { Backends } from '../infra/backends.js';
 import type { Config } from '../infra/config.js';
 import type { Logger } from '../infra/logger.js';
+import type { AlertRule } from '../schemas/alerts.js';
 import { deadLetterTopic } from '../schemas/events.js';
 import { mentionsTopic } from '../schemas/speed.js';
+import { loadAlertRules } from './alerts/alert-rules.js';
 import { Checkpoints } from './checkpoints.js';
 import { CrashPoints } from './crash-points.js';
 import { SpeedMetrics } from './metrics.js';
@@ -33,6 +36,8 @@ export interface SpeedLayerOptions {
   checkpointIntervalMs?: number;
   /** Where a group with no checkpoint or commit starts (default: the earliest message). */
   fromBeginning?: boolean;
+  /** Overrides the rules of ALERT_RULES (read at start when absent). */
+  alertRules?: readonly AlertRule[];
 }
 
 export function speedSettings(
@@ -71,7 +76,10 @@ export class SpeedLayer {
   private async open(): Promise<void> {
     const { backends, config, logger } = this.options;
     const { eventLog, viewStore, objectStore } = backends;
-    const settings = speedSettings(config, this.options.checkpointIntervalMs);
+    const settings = {
+      ...speedSettings(config, this.options.checkpointIntervalMs),
+      alertRules: this.options.alertRules ?? (await loadAlertRules(config.alerts.rulesFile)),
+    };
     const [tweetEnds, priceEnds] = await Promise.all([
       eventLog.endOffsets(settings.topics.tweets),
       eventLog.endOffsets(settings.topics.prices),
@@ -84,7 +92,14 @@ export class SpeedLayer {
     await eventLog.createTopics([
       { name: internalTopic, partitions: priceEnds.size, retentionMs: config.topics.retentionMs },
       { name: deadLetterTopic(internalTopic), partitions: 1, retentionMs: config.topics.retentionMs },
+      { name: settings.topics.alerts, partitions: priceEnds.size, retentionMs: config.topics.retentionMs },
     ]);
+    // Alert events go to the partition of their symbol's ticks, so one task writes each partition.
+    const alertPartitions = (await eventLog.endOffsets(settings.topics.alerts)).size;
+    if (alertPartitions !== priceEnds.size)
+      throw new Error(
+        `speed layer: topic ${settings.topics.alerts} has ${alertPartitions} partitions and ${settings.topics.prices} ${priceEnds.size}; they must be equal (recreate ${settings.topics.alerts})`,
+      );
     const deps = {
       eventLog,
       crash: new CrashPoints(config.speedCrashAt),
@@ -140,6 +155,7 @@ export class SpeedLayer {
         internalTopic,
         tweetPartitions: tweetEnds.size,
         symbolPartitions: priceEnds.size,
+        alertRules: settings.alertRules.map((r) => r.id),
       },
       'speed layer started',
     );

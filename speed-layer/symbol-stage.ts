@@ -19,6 +19,7 @@ import type {
   TopicPartition,
   TopicPartitionOffset,
 } from '../infra/kafka/event-log.js';
+import { type AlertEvent, alertEventKey } from '../schemas/alerts.js';
 import { TABLES, type TableSpec } from '../schemas/cassandra.js';
 import { decodePriceTick } from '../schemas/events.js';
 import { BRONZE_DATASETS } from '../schemas/lake.js';
@@ -31,11 +32,12 @@ import {
 } from '../schemas/rows.js';
 import { decodeInternalRecord } from '../schemas/speed.js';
 import { utcDay } from '../schemas/time.js';
+import type { AlertTransition } from './alerts/alert-evaluator.js';
 import { BronzeBatcher, type ClosedBronzeObject } from './bronze-batcher.js';
 import { BronzeProgress } from './checkpoints.js';
 import { type DeadLetter, deadLetter, futureRejection } from './dead-letters.js';
 import type { PricedTweetRow } from './joins.js';
-import { BronzeChain, checkpointDue, putBronzeObjects, WritePipeline } from './sink-writes.js';
+import { WriteChain, checkpointDue, putBronzeObjects, WritePipeline } from './sink-writes.js';
 import { commitCheckpointed, type Stage } from './stage-loop.js';
 import { SymbolTask, type SymbolTaskState } from './symbol-task.js';
 import { DEFAULT_SINK_BATCHES_IN_FLIGHT, type StageDeps } from './tweet-stage.js';
@@ -122,7 +124,7 @@ interface SymbolTaskEntry {
   batcher: BronzeBatcher<BronzeTickRow>;
   progress: BronzeProgress;
   closed: ClosedBronzeObject<BronzeTickRow>[];
-  bronze: BronzeChain;
+  bronze: WriteChain;
   /** Next offsets to read. */
   internalNext: number | undefined;
   tickNext: number | undefined;
@@ -147,6 +149,11 @@ export class SymbolStage implements Stage {
   private readonly listeners: MinuteListener[] = [];
   private readonly pipeline: WritePipeline;
   private tickEndsCheckedAt = Number.NEGATIVE_INFINITY;
+  /**
+   * Alert events of successive batches are produced one batch after the other (opened before
+   * closed); a new chain after a failure, when the tasks are rebuilt (`onLost`).
+   */
+  private alertsProduced = new WriteChain();
 
   constructor(
     private readonly deps: StageDeps,
@@ -201,6 +208,7 @@ export class SymbolStage implements Stage {
           idleTimeoutMs: settings.idleTimeoutMs,
           tweetSources: this.tweetSources,
           tickPartition: partition,
+          alertRules: settings.alertRules,
         };
         const segments = checkpoint?.pendingSegments ?? [];
         const awaited = await Promise.all(
@@ -226,7 +234,7 @@ export class SymbolStage implements Stage {
           batcher,
           progress,
           closed: [],
-          bronze: new BronzeChain(),
+          bronze: new WriteChain(),
           internalNext: checkpoint?.internalOffset ?? committedInternal.get(partition) ?? 0,
           tickNext: checkpoint?.tickOffset ?? committedTicks.get(partition) ?? 0,
           lastCheckpointAt: now,
@@ -266,6 +274,7 @@ export class SymbolStage implements Stage {
 
   onLost(): void {
     this.tasks.clear();
+    this.alertsProduced = new WriteChain();
   }
 
   async handle(batch: LogMessage[], now: number): Promise<void> {
@@ -389,6 +398,7 @@ export class SymbolStage implements Stage {
     const prices: Partial<TweetBySymbolRow>[] = [];
     const ticks: TickRow[] = [];
     const minutes: SentimentMinuteRow[] = [];
+    const alerts: AlertTransition[] = [];
     const deadLetters: DeadLetter[] = [];
     const writes: Promise<unknown>[] = [];
     for (const [p, entry] of this.tasks) {
@@ -396,6 +406,7 @@ export class SymbolStage implements Stage {
       prices.push(...out.tweets);
       ticks.push(...out.ticks);
       minutes.push(...out.minutes);
+      alerts.push(...out.alerts);
       if (out.late > 0) metrics.late.inc({ kind: 'mention' }, out.late);
       if (out.lateTicks > 0) metrics.late.inc({ kind: 'tick' }, out.lateTicks);
       if (out.replayed > 0) metrics.duplicates.inc({ kind: 'replayed' }, out.replayed);
@@ -453,14 +464,51 @@ export class SymbolStage implements Stage {
         ),
       );
     }
+    if (alerts.length > 0) writes.push(...this.writeAlerts(alerts, writeTime));
     await this.pipeline.submit(
       writes,
-      minutes.length > 0
+      minutes.length > 0 || alerts.length > 0
         ? () => {
-            for (const listener of this.listeners) listener(minutes);
+            if (minutes.length > 0) for (const listener of this.listeners) listener(minutes);
+            for (const a of alerts)
+              (a.event === 'opened' ? metrics.alertsOpened : metrics.alertsClosed).inc({ rule: a.row.rule });
           }
         : undefined,
     );
+  }
+
+  /**
+   * An alert's row in alerts_by_symbol (no expiry: the batch layer does not recompute alerts) and
+   * its event on the alerts topic, keyed by symbol. A replay after a crash derives the same ids
+   * from the same final minutes: the row is upserted again unchanged, and the event may be sent
+   * again under the same `key` (at least once, like every Kafka output without transactions), which
+   * is what a consumer and the webhook's receiver de-duplicate on.
+   */
+  private writeAlerts(alerts: readonly AlertTransition[], writeTime: number): Promise<unknown>[] {
+    const { viewStore, eventLog, metrics, settings } = this.deps;
+    const rows = lastVersions(
+      TABLES.alertsBySymbol,
+      alerts.map((a) => a.row),
+    );
+    const messages = alerts.map((a) => {
+      const event: AlertEvent = { event: a.event, key: alertEventKey(a.row.alert_id, a.event), alert: a.row };
+      return {
+        key: a.row.symbol,
+        value: JSON.stringify(event),
+        headers: { 'idempotency-key': event.key },
+        timestamp: a.event === 'opened' ? a.row.opened_at : (a.row.closed_at as number),
+      };
+    });
+    return [
+      metrics.timed('alerts_by_symbol', () =>
+        viewStore.upsert(TABLES.alertsBySymbol.name, rows, { writeTime, ttlSeconds: 0 }),
+      ),
+      this.alertsProduced.after(() =>
+        metrics
+          .timed('alerts', () => eventLog.produce(settings.topics.alerts, messages))
+          .then(() => undefined),
+      ),
+    ];
   }
 
   private async checkpoint(partition: number, entry: SymbolTaskEntry, now: number): Promise<void> {

@@ -20,6 +20,7 @@ import type {
 import { partitionForKey } from '../infra/kafka/partitioner.js';
 import type { ObjectStore } from '../infra/lake/object-store.js';
 import type { Logger } from '../infra/logger.js';
+import type { AlertRule } from '../schemas/alerts.js';
 import type { TopicNames } from '../schemas/events.js';
 import { BRONZE_DATASETS } from '../schemas/lake.js';
 import { type BronzeTweetRow, BronzeTweetRowSchema } from '../schemas/rows.js';
@@ -30,7 +31,7 @@ import type { CrashPoints } from './crash-points.js';
 import type { DeadLetter } from './dead-letters.js';
 import type { SpeedMetrics } from './metrics.js';
 import type { VaderScorer } from './sentiment/vader.js';
-import { BronzeChain, checkpointDue, putBronzeObjects, WritePipeline } from './sink-writes.js';
+import { WriteChain, checkpointDue, putBronzeObjects, WritePipeline } from './sink-writes.js';
 import { commitCheckpointed, type Stage } from './stage-loop.js';
 import { TweetIngest, type TweetResumePoint } from './tweet-ingest.js';
 
@@ -45,6 +46,8 @@ export interface SpeedSettings {
   checkpointIntervalMs: number;
   /** Batches whose sink writes may be in flight at once, per stage (default 4). */
   sinkBatchesInFlight?: number;
+  /** Alert rules of stage 2 (none: no alerts). */
+  alertRules?: readonly AlertRule[];
 }
 
 export const DEFAULT_SINK_BATCHES_IN_FLIGHT = 4;
@@ -59,7 +62,7 @@ interface TweetTask {
   batcher: BronzeBatcher<BronzeTweetRow>;
   progress: BronzeProgress;
   closed: ClosedBronzeObject<BronzeTweetRow>[];
-  bronze: BronzeChain;
+  bronze: WriteChain;
   lastCheckpointAt: number;
   committed: number | undefined;
 }
@@ -154,7 +157,7 @@ export class TweetStage implements Stage {
           batcher,
           progress,
           closed: [],
-          bronze: new BronzeChain(),
+          bronze: new WriteChain(),
           lastCheckpointAt: now,
           committed: checkpoint ? resume.offset : undefined,
         });

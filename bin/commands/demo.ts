@@ -55,16 +55,18 @@ export function demoCommand(): Command {
     )
     .action((options: DemoOptions) =>
       runCommand('demo', async (context) => {
-        const [{ startApi }, { startSpeedLayer }, { startSyntheticFeeds }] = await Promise.all([
-          import('../start-api.js'),
-          import('../start-speed.js'),
-          import('../../producers/synthetic-feeds.js'),
-        ]);
+        const [{ startApi }, { startSpeedLayer, loadAlertRulesOrExit }, { startSyntheticFeeds }] =
+          await Promise.all([
+            import('../start-api.js'),
+            import('../start-speed.js'),
+            import('../../producers/synthetic-feeds.js'),
+          ]);
+        const alertRules = await loadAlertRulesOrExit(context);
         // One set of backends for every part, so they meet in the same log, views and lake.
         const backends = await openBackendsUntilShutdown(context);
         const address = await startApi(context, backends);
         // Stopped before the feeds' log closes and after they stop (shutdown runs in reverse).
-        await startSpeedLayer(context, backends);
+        await startSpeedLayer(context, backends, alertRules);
         // The batch every few minutes on the same lake, so gold and its horizon appear while trying it.
         const { startBatchSchedule } = await import('./batch.js');
         await startBatchSchedule(context, backends.objectStore, { cron: options.batchCron });

@@ -8,12 +8,13 @@ export function speedCommand(): Command {
     )
     .action(() =>
       runCommand('speed', async (context) => {
-        const [{ startSpeedLayer }, { serveMetrics }] = await Promise.all([
+        const [{ startSpeedLayer, loadAlertRulesOrExit }, { serveMetrics }] = await Promise.all([
           import('../start-speed.js'),
           import('../../producers/metrics.js'),
         ]);
+        const alertRules = await loadAlertRulesOrExit(context);
         const backends = await openBackendsUntilShutdown(context);
-        const layer = await startSpeedLayer(context, backends);
+        const layer = await startSpeedLayer(context, backends, alertRules);
         const { metricsPort, api } = context.config;
         if (metricsPort !== undefined) {
           const server = await serveMetrics(layer.metrics.registry, metricsPort, api.host);
