@@ -14,6 +14,10 @@ const state = {
   stream: null,
   updates: 0,
   lastUpdate: null,
+  /** alert id → the alert (GET /v1/alerts, then `alert` events), of the symbol shown. */
+  alerts: new Map(),
+  /** Ids of the alert events received from /v1/stream (for the browser test). */
+  streamedAlerts: [],
 };
 // For the browser test and for poking at it in the console.
 window.dashboard = state;
@@ -48,6 +52,10 @@ function cell(text, className, tag = 'td') {
 
 const BATCH = getComputedStyle(document.documentElement).getPropertyValue('--batch').trim() || '#2f6fdf';
 const SPEED = getComputedStyle(document.documentElement).getPropertyValue('--speed').trim() || '#e8772e';
+const BEARISH = getComputedStyle(document.documentElement).getPropertyValue('--bearish').trim() || '#b42318';
+const BULLISH = getComputedStyle(document.documentElement).getPropertyValue('--bullish').trim() || '#1f8a4c';
+/** How far back the alert list reaches: past the widest chart (2 days), for alerts opened before it. */
+const ALERTS_SPAN_MS = 3 * 86_400_000;
 
 /** Draws the batch boundary as a labelled vertical line. */
 function boundaryPlugin() {
@@ -75,6 +83,62 @@ function boundaryPlugin() {
   };
 }
 
+/**
+ * Draws each alert of the symbol: its span shaded from opened_at to closed_at (or now while open),
+ * and at opened_at a line with a triangle pointing the alert's way (▼ bearish, ▲ bullish), so the
+ * direction reads from the shape as well as from the colour.
+ */
+function alertsPlugin() {
+  return {
+    hooks: {
+      draw: (u) => {
+        const { min, max } = u.scales.x;
+        const { left, top, width, height } = u.bbox;
+        const ctx = u.ctx;
+        const dpr = devicePixelRatio;
+        let markers = 0;
+        ctx.save();
+        ctx.beginPath();
+        ctx.rect(left, top, width, height);
+        ctx.clip();
+        for (const alert of state.alerts.values()) {
+          const start = seconds(alert.opened_at);
+          const end = alert.closed_at ? seconds(alert.closed_at) : Date.now() / 1000;
+          if (end < min || start > max) continue;
+          const colour = alert.direction === 'bullish' ? BULLISH : BEARISH;
+          const x0 = u.valToPos(Math.max(start, min), 'x', true);
+          const x1 = u.valToPos(Math.min(end, max), 'x', true);
+          ctx.globalAlpha = 0.14;
+          ctx.fillStyle = colour;
+          ctx.fillRect(x0, top, Math.max(x1 - x0, 2 * dpr), height);
+          ctx.globalAlpha = 1;
+          if (start < min) continue;
+          markers++;
+          ctx.strokeStyle = colour;
+          ctx.lineWidth = 2 * dpr;
+          // The price series leave a dash pattern set.
+          ctx.setLineDash([]);
+          ctx.beginPath();
+          ctx.moveTo(x0, top);
+          ctx.lineTo(x0, top + height);
+          ctx.stroke();
+          const size = 7 * dpr;
+          const y = top + size + 2 * dpr;
+          const tip = alert.direction === 'bullish' ? -size : size;
+          ctx.beginPath();
+          ctx.moveTo(x0 - size, y - tip / 2);
+          ctx.lineTo(x0 + size, y - tip / 2);
+          ctx.lineTo(x0, y + tip / 2);
+          ctx.closePath();
+          ctx.fill();
+        }
+        ctx.restore();
+        $('chart').dataset.alertMarkers = String(markers);
+      },
+    },
+  };
+}
+
 function chartData(series) {
   const xs = [];
   const cols = [[], [], [], []];
@@ -94,7 +158,7 @@ function makeChart(data) {
   const opts = {
     width,
     height: 320,
-    plugins: [boundaryPlugin()],
+    plugins: [boundaryPlugin(), alertsPlugin()],
     // Times in UTC, as everywhere in the API.
     tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
     scales: {
@@ -229,6 +293,74 @@ async function loadPivot() {
   $('pivot').replaceChildren(pivot.hours.length ? table : document.createTextNode('no tweets yet today'));
 }
 
+// ---- alerts: the list beside the chart, and the markers on it ----
+
+const when = (iso) => iso.slice(5, 16).replace('T', ' ');
+const percent = (x) => `${x > 0 ? '+' : x < 0 ? '−' : ''}${Math.abs(x * 100).toFixed(2)}%`;
+const signed = (x) => `${x < 0 ? '−' : x > 0 ? '+' : ''}${Math.abs(x).toFixed(2)}`;
+
+/** Keeps the newer of two versions of an alert (the list's answer may be older than a live event). */
+function mergeAlert(alert) {
+  const known = state.alerts.get(alert.alert_id);
+  if (known && known.updated_at > alert.updated_at) return;
+  state.alerts.set(alert.alert_id, alert);
+}
+
+function showAlerts() {
+  const alerts = [...state.alerts.values()].sort(
+    (a, b) => b.opened_at.localeCompare(a.opened_at) || a.rule.localeCompare(b.rule),
+  );
+  const body = $('alert-list').querySelector('tbody');
+  body.replaceChildren(
+    ...alerts.map((a) => {
+      const tr = document.createElement('tr');
+      tr.dataset.alertId = a.alert_id;
+      tr.dataset.direction = a.direction;
+      tr.dataset.status = a.status;
+      const what = document.createElement('td');
+      const direction = cell(a.direction === 'bullish' ? '▲ bullish' : '▼ bearish', a.direction, 'span');
+      const rule = cell(a.rule, 'rule', 'small');
+      what.append(`${a.symbol} `, direction, document.createElement('br'), rule);
+      const span = document.createElement('td');
+      // The closing time without its day when it is the opening's.
+      const closed = !a.closed_at
+        ? 'open'
+        : `→ ${a.closed_at.slice(0, 10) === a.opened_at.slice(0, 10) ? a.closed_at.slice(11, 16) : when(a.closed_at)}`;
+      span.append(
+        when(a.opened_at),
+        document.createElement('br'),
+        cell(closed, a.closed_at ? 'closed' : 'open', 'span'),
+      );
+      tr.append(
+        what,
+        span,
+        cell(signed(a.mean_compound), tone(a.mean_compound)),
+        cell(percent(a.price_change), a.price_change < 0 ? 'neg' : 'pos'),
+      );
+      tr.title = `${a.alert_id}: ${a.tweet_count} tweets in ${when(a.window_start)}–${a.window_end.slice(11, 16)} UTC, price ${fixed(a.open_price, 2)} → ${fixed(a.close_price, 2)}`;
+      return tr;
+    }),
+  );
+  $('alerts-empty').hidden = alerts.length > 0;
+  const alertsBox = $('alerts');
+  alertsBox.dataset.count = String(alerts.length);
+  alertsBox.dataset.symbol = state.symbol;
+  state.chart?.redraw(false);
+}
+
+async function loadAlerts() {
+  const symbol = state.symbol;
+  if (!symbol) return;
+  const from = new Date(Date.now() - ALERTS_SPAN_MS).toISOString();
+  const list = await getJson(
+    `/v1/alerts?symbol=${encodeURIComponent(symbol)}&from=${encodeURIComponent(from)}&limit=100`,
+  );
+  if (symbol !== state.symbol) return;
+  for (const alert of list.alerts) mergeAlert(alert);
+  $('alerts-note').textContent = list.truncated ? 'last 3 days, the latest 100' : 'last 3 days';
+  showAlerts();
+}
+
 // ---- the live feed ----
 
 function showMinute(row) {
@@ -284,6 +416,13 @@ function follow(symbol) {
     showMinute(row);
     scheduleSeriesReload();
   });
+  stream.addEventListener('alert', (event) => {
+    const alert = JSON.parse(event.data);
+    if (alert.symbol !== state.symbol) return;
+    state.streamedAlerts.push(alert.alert_id);
+    mergeAlert(alert);
+    showAlerts();
+  });
 }
 
 // ---- wiring ----
@@ -299,13 +438,15 @@ async function show(symbol) {
   state.symbol = symbol;
   state.updates = 0;
   state.lastUpdate = null;
+  state.alerts = new Map();
+  showAlerts();
   const count = $('live-count');
   count.dataset.count = '0';
   count.textContent = 'no update yet';
   $('live-minute').querySelector('tbody').replaceChildren();
   remember();
   follow(symbol);
-  const results = await Promise.allSettled([loadSeries(), loadTweets(), loadPivot()]);
+  const results = await Promise.allSettled([loadSeries(), loadTweets(), loadPivot(), loadAlerts()]);
   const failed = results.filter((r) => r.status === 'rejected').map((r) => r.reason.message);
   showError(failed.join('\n'));
 }
@@ -338,7 +479,7 @@ async function start() {
     state.chart?.setSize({ width: $('chart').clientWidth, height: 320 }),
   );
   setInterval(() => {
-    Promise.all([loadTweets(), loadPivot(), loadSeries()]).catch((e) => showError(e.message));
+    Promise.all([loadTweets(), loadPivot(), loadSeries(), loadAlerts()]).catch((e) => showError(e.message));
   }, 30_000);
   await show(state.symbol);
 }
