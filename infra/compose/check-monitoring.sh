@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Checks the compose demo's Prometheus files with the real promtool: the config and the rule files
-# it loads (check config), the rules (check rules) and their behaviour on sample series
-# (test rules prometheus/alerts.test.yml). monitoring.test.ts, in npm test, checks the metric
-# names against the code; this checks what only Prometheus itself can.
+# it loads (check config), the rules (check rules), their behaviour on sample series
+# (test rules prometheus/alerts.test.yml) and the syntax of the Grafana dashboard's queries.
+# monitoring.test.ts, in npm test, checks the metric names against the code; this checks what only
+# Prometheus itself can.
 #
 # promtool is built once with `go install` from the Go module proxy (Prometheus publishes its
 # binaries only on GitHub) and cached under ~/.cache/market-sentiment/promtool-<version>/: the
@@ -36,3 +37,19 @@ cd "$(dirname "$0")/prometheus"
 "$promtool" check config prometheus.yml
 "$promtool" check rules alerts.yml
 "$promtool" test rules alerts.test.yml
+
+# The dashboard's queries through the same parser: each panel target as a recording rule (JSON is
+# YAML), with Grafana's interval variables replaced by a duration as Grafana would.
+panel_rules="$(mktemp --suffix=.yml)"
+trap 'rm -f "$panel_rules"' EXIT
+node -e '
+  const { readFileSync } = require("node:fs");
+  const { panels } = JSON.parse(readFileSync(process.argv[1], "utf8"));
+  const rules = panels.flatMap((p) => (p.targets ?? []).map((t) => ({
+    record: `panel_${p.id}_${t.refId}`,
+    expr: t.expr.replace(/\$__(rate_interval|interval|range)/g, "1m"),
+  })));
+  process.stdout.write(JSON.stringify({ groups: [{ name: "dashboard", rules }] }));
+' ../grafana/dashboards/platform.json >"$panel_rules"
+echo "Checking the queries of grafana/dashboards/platform.json"
+"$promtool" check rules "$panel_rules"
