@@ -19,8 +19,8 @@ export interface ReceivedRequest {
   nth: number;
 }
 
-/** A status (with headers), or 'hang': never answer. */
-export type Answer = { status: number; headers?: Record<string, string> } | 'hang';
+/** A status (with headers, after a delay), or 'hang': never answer. */
+export type Answer = { status: number; headers?: Record<string, string>; delayMs?: number } | 'hang';
 export type Responder = (request: ReceivedRequest) => Answer;
 
 const header = (req: IncomingMessage, name: string): string | undefined => {
@@ -75,14 +75,19 @@ export class TestWebhookReceiver {
       nth: this.requests.filter((r) => r.key === key).length + 1,
     };
     this.requests.push(request);
-    for (const listener of [...this.listeners]) listener();
     const answer = this.respond(request);
+    // After the responder: a condition may read what it recorded.
+    for (const listener of [...this.listeners]) listener();
     if (answer === 'hang') {
       this.hanging.add(res);
       res.on('close', () => this.hanging.delete(res));
       return;
     }
-    res.writeHead(answer.status, answer.headers).end();
+    const send = () => {
+      if (!res.destroyed) res.writeHead(answer.status, answer.headers).end();
+    };
+    if (answer.delayMs) setTimeout(send, answer.delayMs);
+    else send();
   }
 
   /** Every Idempotency-Key received, each once. */
