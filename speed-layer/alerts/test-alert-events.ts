@@ -12,8 +12,7 @@ export function testAlertEvent(symbol: string, n: number, event: AlertEventKind 
   const openedAt = TEST_ALERT_T0 + n * 10 * MINUTE_MS;
   const id = alertId(rule, symbol, openedAt);
   return {
-    // A cast while AlertEventSchema's union of literals is built from a mapped array (its Static is never).
-    event: event as AlertEvent['event'],
+    event,
     key: alertEventKey(id, event),
     alert: {
       symbol,

@@ -1,7 +1,7 @@
 /**
  * The alert webhook, driven from the durable `alerts` topic: its own consumer group
  * (`<KAFKA_GROUP_ID>.alert-webhook`) and its own loop, so the speed layer never waits for a
- * receiver, and a crash loses nothing (docs/ARCHITECTURE.md, Alerts).
+ * receiver, and a crash loses nothing (docs/ARCHITECTURE.md, Alert webhook).
  *
  * Per owned partition, a lane delivers its events one after another, in offset order; lanes run
  * side by side, with at most `maxInFlight` requests open at once. A partition's offset is committed

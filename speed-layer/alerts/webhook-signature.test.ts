@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { signWebhookBody, verifyWebhookSignature, WEBHOOK_TOLERANCE_S } from './webhook-signature.js';
 
@@ -52,5 +54,30 @@ describe('webhook signature', () => {
       ok: false,
       reason: 'malformed',
     });
+  });
+});
+
+describe("the README's verification snippet", () => {
+  type Verify = (secret: string, headers: Record<string, string>, body: Buffer) => boolean;
+
+  async function readmeSnippet(): Promise<Verify> {
+    const readme = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
+    const code = readme.split('### Webhook')[1]?.match(/```js\n([\s\S]*?)```/)?.[1];
+    if (!code) throw new Error('README: no js block under "### Webhook"');
+    const module = `${code}\nexport { verifyAlertWebhook };`;
+    const loaded = await import(`data:text/javascript,${encodeURIComponent(module)}`);
+    return loaded.verifyAlertWebhook as Verify;
+  }
+
+  it('accepts what the sender signs, and refuses another secret or an old timestamp', async () => {
+    const verify = await readmeSnippet();
+    const now = Math.floor(Date.now() / 1000);
+    const headers = (timestamp: number) => ({
+      'x-sentiment-timestamp': String(timestamp),
+      'x-sentiment-signature': signWebhookBody(SECRET, timestamp, BODY),
+    });
+    expect(verify(SECRET, headers(now), Buffer.from(BODY))).toBe(true);
+    expect(verify('whsec-b', headers(now), Buffer.from(BODY))).toBe(false);
+    expect(verify(SECRET, headers(now - WEBHOOK_TOLERANCE_S - 60), Buffer.from(BODY))).toBe(false);
   });
 });
