@@ -48,9 +48,9 @@ export interface BatchEngine {
   build(model: Model): Promise<void>;
   /**
    * Makes `allDaysRelation(model.name)`: the built model's rows of `days` (this run's) and the rows
-   * of `others` (gold partitions of the other days, each with its day as the partition column),
-   * ordered by the partition column, then every other column, so that what merges it adds in one
-   * order whichever run computed which day.
+   * of `others` (gold partitions of the other days, each with its day as the partition column).
+   * DuckDB orders it by the partition column, then every other column, so that what merges it adds
+   * in one order whichever run computed which day.
    */
   buildAllDays(
     model: Model,

@@ -121,7 +121,10 @@ class Driver:
             gold = gold.select(*[c for c in gold.columns if c != by], F.to_date(day).alias(by))
             types = {field.name: field.dataType for field in frame.schema.fields}
             rows = rows.unionByName(gold.select(*[F.col(c).cast(types[c]).alias(c) for c in frame.columns]))
-        result = rows.orderBy(by, *[c for c in frame.columns if c != by]).cache()
+        # Not sorted as DuckDB's is: Spark's sums add in task order whatever the input order (the
+        # engines agree to 1e-9, not to the bit), and with the sort cached here the all-time model
+        # failed to plan on Spark 4.2 (NoSuchElementException: key not found: date).
+        result = rows.cache()
         result.createOrReplaceTempView(command["relation"])
         return {"rows": result.count()}
 
@@ -217,8 +220,11 @@ def main():
         try:
             reply({"ok": True, **handlers[command["op"]](command)})
         except Exception as error:  # noqa: BLE001 - reported to the runner, which fails the run
-            text = str(error).strip()
-            reply({"ok": False, "error": text.splitlines()[0] if text else repr(error)})
+            lines = str(error).strip().splitlines()
+            # A Py4J error's first line names only the call; the Java exception is on a ': ' line.
+            cause = next((line[2:] for line in lines[1:] if line.startswith(": ")), None)
+            text = f"{lines[0]} {cause}" if lines and cause else (lines[0] if lines else repr(error))
+            reply({"ok": False, "error": text})
     spark.stop()
 
 

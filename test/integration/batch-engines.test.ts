@@ -2,10 +2,11 @@
  * The DuckDB and Spark engines agree: the same models over the same generated bronze (a few
  * thousand tweets over several symbols, days and hours, a retried tweet id, retried ticks, late
  * rows in the next day's objects, a corrupt object, one of another schema and one with an extra
- * column) give the same gold and skip the same objects. Every table and every partition is compared:
- * the same objects, the same column names and types, row counts exact, every value equal (floats
- * within 1e-9; quantiles are exact and linearly interpolated on both engines, so they are held to
- * it too). Spark runs through `batch-layer/spark/setup.sh`'s toolchain (.ci/run installs it).
+ * column) give the same gold and skip the same objects, and so does the scheduled run after a new
+ * hour, which merges the all-time statistics from the gold each engine wrote before. Every table
+ * and every partition is compared: the same objects, the same column names and types, row counts
+ * exact, every value equal (floats within 1e-9; quantiles are exact and linearly interpolated on
+ * both engines, so they are held to it too). Spark runs through `batch-layer/spark/setup.sh`'s toolchain (.ci/run installs it).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,12 +16,46 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBatch } from '../../batch-layer/batch-run.js';
 import type { RunManifest } from '../../batch-layer/run-manifest.js';
 import { SparkEngine } from '../../batch-layer/spark-engine.js';
+import { putTicks, putTweets, tick, tweet } from '../../batch-layer/test-fixture.js';
 import { loadConfig } from '../../infra/config.js';
 import { LocalObjectStore } from '../../infra/lake/local-object-store.js';
 import { GENERATED_DAYS, generateBronze, putGeneratedBronze, putOddBronze } from './generated-bronze.js';
 
 const config = loadConfig(process.env);
 const TOLERANCE = 1e-9;
+const LAST_DAY = GENERATED_DAYS.at(-1) as string;
+
+const openSpark = () =>
+  SparkEngine.open({
+    sparkSubmit: config.spark.submit,
+    master: config.spark.master,
+    driverMemory: config.spark.driverMemory,
+  });
+
+/** Tweets and ticks of the last day's 21:00 hour, after the generated ones, as new objects. */
+async function putNewHour(store: LocalObjectStore): Promise<void> {
+  const at = (minute: number) => `${LAST_DAY}T21:${String(minute).padStart(2, '0')}:00Z`;
+  await putTweets(
+    store,
+    LAST_DAY,
+    [0, 7, 13, 25, 38, 44, 51].map((m, i) =>
+      tweet(
+        `new-hour-${i}`,
+        at(m),
+        Math.round((i / 7 - 0.4) * 10_000) / 10_000,
+        i % 2 ? ['AAPL'] : ['TSLA', 'AAPL'],
+      ),
+    ),
+    900_000,
+  );
+  await putTicks(
+    store,
+    LAST_DAY,
+    [1, 2, 4, 9, 30].map((m, i) => tick('AAPL', at(m), 101 + i, 102 + i, 10 + i)),
+    900_000,
+    1,
+  );
+}
 
 interface GoldFile {
   columns: { name: string; type: string }[];
@@ -63,7 +98,10 @@ describe('DuckDB and Spark engines', () => {
 
   it('write the same gold tables from the same bronze: every partition, column, row and value', async () => {
     const bronze = generateBronze();
-    const runs: Record<string, { manifest: RunManifest; store: LocalObjectStore; seconds: number }> = {};
+    const runs: Record<
+      string,
+      { manifest: RunManifest; next: RunManifest; store: LocalObjectStore; seconds: number }
+    > = {};
     let skipped: string[] = [];
     for (const engine of ['duckdb', 'spark'] as const) {
       const store = await LocalObjectStore.open(join(dir, engine));
@@ -73,18 +111,18 @@ describe('DuckDB and Spark engines', () => {
       const manifest = await runBatch({
         store,
         cacheDir: join(dir, 'cache'),
-        ...(engine === 'spark'
-          ? {
-              openEngine: () =>
-                SparkEngine.open({
-                  sparkSubmit: config.spark.submit,
-                  master: config.spark.master,
-                  driverMemory: config.spark.driverMemory,
-                }),
-            }
-          : {}),
+        ...(engine === 'spark' ? { openEngine: openSpark } : {}),
       });
-      runs[engine] = { manifest, store, seconds: (Date.now() - started) / 1000 };
+      const seconds = (Date.now() - started) / 1000;
+      // Then a new hour on the last day and the scheduled run after it, which takes the other days'
+      // parts of the all-time statistics from the gold this engine wrote.
+      await putNewHour(store);
+      const next = await runBatch({
+        store,
+        cacheDir: join(dir, 'cache'),
+        ...(engine === 'spark' ? { openEngine: openSpark } : {}),
+      });
+      runs[engine] = { manifest, next, store, seconds };
     }
     const duck = runs.duckdb as (typeof runs)[string];
     const spark = runs.spark as (typeof runs)[string];
@@ -102,8 +140,13 @@ describe('DuckDB and Spark engines', () => {
     expect(spark.manifest.tables.map((t) => [t.table, t.rows])).toEqual(
       duck.manifest.tables.map((t) => [t.table, t.rows]),
     );
-    const duckParts = partitionsOf(duck.manifest);
-    const sparkParts = partitionsOf(spark.manifest);
+    expect(spark.next.dates).toEqual([LAST_DAY]);
+    expect(spark.next.dates).toEqual(duck.next.dates);
+    expect(spark.next.goldInputs.map((i) => i.key)).toEqual(duck.next.goldInputs.map((i) => i.key));
+    expect(spark.next.goldInputs.length).toBeGreaterThan(0);
+    // Every gold object as it stands after both runs (the second rewrote the last day and all-time).
+    const duckParts = new Map([...partitionsOf(duck.manifest), ...partitionsOf(duck.next)]);
+    const sparkParts = new Map([...partitionsOf(spark.manifest), ...partitionsOf(spark.next)]);
     expect([...sparkParts.keys()].sort()).toEqual([...duckParts.keys()].sort());
 
     const instance = await DuckDBInstance.create(':memory:');
