@@ -12,7 +12,8 @@ export function testAlertEvent(symbol: string, n: number, event: AlertEventKind 
   const openedAt = TEST_ALERT_T0 + n * 10 * MINUTE_MS;
   const id = alertId(rule, symbol, openedAt);
   return {
-    event,
+    // Cast: at bb79b8f AlertEventSchema's `event` union, built from a mapped array, has Static never.
+    event: event as AlertEvent['event'],
     key: alertEventKey(id, event),
     alert: {
       symbol,
