@@ -288,6 +288,31 @@ describe('alert webhook dispatcher', () => {
     expect(h.receiver.requestsFor(third.key)).toHaveLength(1);
   });
 
+  it('stops with an attempt hanging: abandons it at the timeout and leaves its event uncommitted', async () => {
+    const [first, hung] = eventsOf(SYMBOLS.slice(0, 1), 2) as [AlertEvent, AlertEvent];
+    const h = await harness((r) => (r.key === hung.key ? 'hang' : { status: 200 }));
+    await h.produce([first, hung]);
+    const dispatcher = await h.start({ timeout: '1s' });
+    await h.receiver.until(() => h.receiver.requestsFor(hung.key).length === 1);
+    await dispatcher.stop();
+    const committed = await h.log.committedOffsets(webhookGroupId('speed'), TOPIC);
+    expect(committed.get(partitionForKey(first.alert.symbol, PARTITIONS))).toBe(1);
+    expect(h.receiver.requestsFor(hung.key)).toHaveLength(1);
+  });
+
+  it('shares the partitions with a second member and loses no event across the rebalance', async () => {
+    const h = await harness((r) => ({ status: 200, delayMs: r.nth === 1 ? 5 : 0 }));
+    const events = eventsOf(SYMBOLS, 8);
+    await h.produce(events.slice(0, 12));
+    const one = await h.start();
+    await h.receiver.until(() => h.receiver.receivedKeys().size >= 3);
+    const two = await h.start();
+    await h.produce(events.slice(12));
+    await committedToEnd(h.log);
+    expect([...h.receiver.receivedKeys()].sort()).toEqual(events.map((e) => e.key).sort());
+    expect(one.owned().length + two.owned().length).toBe(PARTITIONS);
+  });
+
   it('skips and counts a message that is not an alert event', async () => {
     const h = await harness();
     const [event] = eventsOf(SYMBOLS.slice(0, 1), 1) as [AlertEvent];
