@@ -10,8 +10,9 @@
  * `Idempotency-Key` (the event's key), which a restart or a rebalance may send again.
  *
  * A lane that falls behind (its receiver slow or dead) buffers at most `laneCapacity` events: the
- * rest are dropped from memory and read again from the log once it has caught up, so a dead
- * receiver costs bounded memory and delays only its own partitions' events.
+ * rest are dropped from memory and read again from the log once it has caught up. So a receiver
+ * that hangs on one event costs bounded memory, delays only the events behind it in its partition,
+ * and holds one request slot per open attempt, never longer than ALERT_WEBHOOK_TIMEOUT.
  */
 import type { Config } from '../../infra/config.js';
 import {
