@@ -34,6 +34,22 @@ export async function startSpeedLayer(
   const { config, logger, shutdown } = context;
   const layer = await SpeedLayer.start({ backends, config, logger, alertRules });
   shutdown.onShutdown('speed layer', () => layer.stop());
+  if (config.alerts.webhook) {
+    // Its own consumer of the alerts topic the layer writes: a slow receiver never holds the stream.
+    const { AlertWebhookDispatcher } = await import('../speed-layer/alerts/webhook-dispatcher.js');
+    const webhook = await AlertWebhookDispatcher.start({
+      eventLog: backends.eventLog,
+      config,
+      logger,
+      metrics: layer.metrics,
+    });
+    shutdown.onShutdown('alert webhook', () => webhook.stop());
+    webhook.finished().catch(async (error: unknown) => {
+      logger.fatal({ err: error }, `alert webhook failed: ${(error as Error).message}`);
+      await shutdown.run('failure').catch(() => undefined);
+      process.exit(1);
+    });
+  }
   // One status line per interval, not per message: what reached the minute view.
   let upserts = 0;
   let finals = 0;

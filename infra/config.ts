@@ -87,7 +87,13 @@ const oneOf =
     (values as readonly string[]).includes(raw) ? (raw as T) : undefined;
 
 /** The speed layer's fault-injection points (speed-layer/crash-points.ts), for SPEED_CRASH_AT. */
-export const CRASH_POINTS = ['after-sinks', 'after-bronze-put', 'after-checkpoint', 'in-rebalance'] as const;
+export const CRASH_POINTS = [
+  'after-sinks',
+  'after-bronze-put',
+  'after-checkpoint',
+  'in-rebalance',
+  'after-alert-write',
+] as const;
 export type CrashPoint = (typeof CRASH_POINTS)[number];
 
 function parseCrashPoint(raw: string): { point: CrashPoint; at: number } | undefined {
@@ -392,7 +398,7 @@ export const VARIABLES = {
   speedCrashAt: variable({
     name: 'SPEED_CRASH_AT',
     description:
-      'for crash tests only: the speed layer kills itself (SIGKILL) the Nth time it reaches the point (after-sinks, after-bronze-put, after-checkpoint, in-rebalance)',
+      'for crash tests only: the speed layer kills itself (SIGKILL) the Nth time it reaches the point (after-sinks, after-bronze-put, after-checkpoint, in-rebalance, after-alert-write)',
     form: 'point:N, e.g. after-sinks:3',
     parse: (raw) => parseCrashPoint(raw),
   }),

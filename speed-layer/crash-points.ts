@@ -8,6 +8,8 @@
  *   after-bronze-put  a bronze object is in the lake, the partition's progress and commit are not
  *   after-checkpoint  the checkpoint is written, the Kafka commit is not
  *   in-rebalance      partitions are being handed over (inside the rebalance listener)
+ *   after-alert-write a batch with alert openings or closings is in alerts_by_symbol and on the
+ *                     alerts topic, its checkpoint and commit are not
  *
  * Unset (always, outside the tests), a check costs one comparison.
  */

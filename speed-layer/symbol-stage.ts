@@ -37,7 +37,7 @@ import { BronzeBatcher, type ClosedBronzeObject } from './bronze-batcher.js';
 import { BronzeProgress } from './checkpoints.js';
 import { type DeadLetter, deadLetter, futureRejection } from './dead-letters.js';
 import type { PricedTweetRow } from './joins.js';
-import { WriteChain, checkpointDue, putBronzeObjects, WritePipeline } from './sink-writes.js';
+import { checkpointDue, putBronzeObjects, WriteChain, WritePipeline } from './sink-writes.js';
 import { commitCheckpointed, type Stage } from './stage-loop.js';
 import { SymbolTask, type SymbolTaskState } from './symbol-task.js';
 import { DEFAULT_SINK_BATCHES_IN_FLIGHT, type StageDeps } from './tweet-stage.js';
@@ -472,6 +472,7 @@ export class SymbolStage implements Stage {
             if (minutes.length > 0) for (const listener of this.listeners) listener(minutes);
             for (const a of alerts)
               (a.event === 'opened' ? metrics.alertsOpened : metrics.alertsClosed).inc({ rule: a.row.rule });
+            if (alerts.length > 0) this.deps.crash.reached('after-alert-write');
           }
         : undefined,
     );

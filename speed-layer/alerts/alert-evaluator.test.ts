@@ -4,6 +4,7 @@ import { type AlertRule, DEFAULT_ALERT_RULES } from '../../schemas/alerts.js';
 import { MINUTE_MS } from '../../schemas/time.js';
 import { AlertEvaluator, type AlertTransition, type FinalMinute } from './alert-evaluator.js';
 import { resolveRule } from './alert-rules.js';
+import { referenceAlerts } from './reference-alerts.js';
 
 const T0 = Date.UTC(2026, 11, 1, 12, 0);
 const at = (k: number) => T0 + k * MINUTE_MS;
@@ -218,34 +219,14 @@ describe('alert rules over final minutes', () => {
 
 const line = (t: AlertTransition) => `${t.event} ${t.row.alert_id} ${t.row.closed_at ?? ''}`;
 
-/** Every minute 0..end recomputed from all minutes, with the hysteresis written out plainly. */
+/** The oracle's alerts as the evaluator's transitions, minute by minute, rules in order within one. */
 function reference(rules: readonly AlertRule[], minutes: readonly FinalMinute[], end: number): string[] {
-  const out: { k: number; rule: number; text: string }[] = [];
-  rules.forEach((rule, r) => {
-    let open: { id: string; lastTrue: number } | undefined;
-    for (let k = 0; k <= end; k++) {
-      const inWindow = minutes.filter((x) => x.minute > at(k) - rule.windowMs && x.minute <= at(k));
-      const tweets = inWindow.reduce((n, x) => n + x.tweets, 0);
-      const mean = tweets > 0 ? inWindow.reduce((n, x) => n + x.compoundSum, 0) / tweets : 0;
-      const ticked = inWindow.filter((x) => x.ticks > 0);
-      const change =
-        ticked.length > 0 ? (ticked.at(-1) as FinalMinute).close / (ticked[0] as FinalMinute).open - 1 : NaN;
-      const sentimentOk =
-        'below' in rule.sentiment ? mean < rule.sentiment.below : mean > rule.sentiment.above;
-      const priceOk =
-        'atMost' in rule.price ? change <= rule.price.atMost + 1e-12 : change >= rule.price.atLeast - 1e-12;
-      const holds = tweets >= rule.minTweets && ticked.length > 0 && sentimentOk && priceOk;
-      const id = `${rule.id}:AAPL:${new Date(at(k)).toISOString().slice(0, 16)}Z`;
-      if (!open && holds) {
-        open = { id, lastTrue: k };
-        out.push({ k, rule: r, text: `opened ${id} ` });
-      } else if (open && holds) open.lastTrue = k;
-      else if (open && (k - open.lastTrue) * MINUTE_MS >= rule.cooldownMs) {
-        out.push({ k, rule: r, text: `closed ${open.id} ${at(k)}` });
-        open = undefined;
-      }
-    }
+  const events = referenceAlerts(rules, 'AAPL', minutes, at(0), at(end)).flatMap((a) => {
+    const rule = rules.findIndex((r) => r.id === a.rule);
+    const opened = { at: a.openedAt, rule, text: `opened ${a.alertId} ` };
+    return a.closedAt === undefined
+      ? [opened]
+      : [opened, { at: a.closedAt, rule, text: `closed ${a.alertId} ${a.closedAt}` }];
   });
-  // The evaluator emits minute by minute, rules in order within a minute.
-  return out.sort((a, b) => a.k - b.k || a.rule - b.rule).map((o) => o.text);
+  return events.sort((a, b) => a.at - b.at || a.rule - b.rule).map((e) => e.text);
 }

@@ -177,15 +177,13 @@ function schemaProblems(value: unknown): RuleProblem[] {
     const node = valueAt(value, union);
     const branches = unionBranches(union);
     const chosen = branches.filter((b) => node !== null && typeof node === 'object' && b in node);
+    const branch = chosen[0] as string;
     if (chosen.length !== 1 || Object.keys(node as object).length !== 1) {
       add(union, `expected an object with exactly one of ${branches.join(', ')}`);
       continue;
     }
-    const inner = valueAt(value, `${union}/${chosen[0]}`);
-    add(
-      `${union}/${chosen[0]}`,
-      describeNumber(inner, union.endsWith('/price') ? chosen[0] : 'mean_compound'),
-    );
+    const inner = valueAt(value, `${union}/${branch}`);
+    add(`${union}/${branch}`, describeNumber(inner, union.endsWith('/price') ? branch : 'mean_compound'));
   }
   for (const e of errors) {
     if (e.keyword === 'anyOf' || e.keyword === 'boolean') continue;
