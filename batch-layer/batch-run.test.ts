@@ -372,6 +372,27 @@ describe('runs', () => {
     expect((await run()).dates).toEqual(['2026-03-10', '2026-03-11']);
   });
 
+  it('removes the partitions of a day whose bronze is gone, so the all-time figures no longer count it', async () => {
+    await run();
+    const day = '2026-03-10';
+    await putTweets(store, day, [tweet('n1', `${day}T09:00:00Z`, 0.6, ['AAA'])], 100);
+    await run();
+    expect((await gold('topic_statistics_all_time')).find((r) => r.symbol === 'AAA')?.tweets).toBe(9);
+    const dayKeys = async () => {
+      const keys: string[] = [];
+      for await (const o of store.list('gold/')) if (o.key.includes(`date=${day}`)) keys.push(o.key);
+      return keys.sort();
+    };
+    const written = await dayKeys();
+    expect(written.length).toBeGreaterThan(0);
+    for await (const o of store.list(`bronze/tweets/date=${day}/`)) await store.delete(o.key);
+    const after = await run();
+    expect(after.dates).toContain(day);
+    expect(after.removed?.sort()).toEqual(written);
+    expect(await dayKeys()).toEqual([]);
+    expect((await gold('topic_statistics_all_time')).find((r) => r.symbol === 'AAA')?.tweets).toBe(8);
+  });
+
   it('a range run that leaves new bronze unprocessed lowers the horizon to it, and the next scheduled run takes it', async () => {
     expect((await run()).coveredUntil).toBe(`${D2}T13:00:00.000Z`);
     await putTweets(store, D2, [tweet('t8', `${D2}T09:00:00Z`, 0.1, ['AAA'])], 300);

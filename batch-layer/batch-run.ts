@@ -44,7 +44,8 @@ import {
 } from './bronze-sources.js';
 import { DuckDbEngine } from './duckdb-engine.js';
 import type { BatchEngine, GoldDayFile, InputError, LocalPartition } from './engine.js';
-import { loadModels, type Model, runOrder } from './models.js';
+import { goldTableObjectKey } from './gold-keys.js';
+import { goldTables, loadModels, type Model, runOrder } from './models.js';
 import { RunLock } from './run-lock.js';
 import {
   type ObjectVersion,
@@ -132,7 +133,9 @@ export async function runBatch(options: BatchRunOptions): Promise<RunManifest> {
     const changed = bronze.filter((o) => !sameVersion(before[o.key], o));
     const gone = Object.keys(before).filter((key) => !current.has(key));
     progress(`reading the event times of ${changed.length} new bronze objects`);
+    const timesFrom = now();
     const objectDays = await changedObjectDays(store, bronze, changed, options.cacheDir);
+    const timesSeconds = (now() - timesFrom) / 1000;
     const days = options.range
       ? daysBetween(options.range.from, options.range.to)
       : [
@@ -152,6 +155,8 @@ export async function runBatch(options: BatchRunOptions): Promise<RunManifest> {
     log(
       days.length > 0 ? `batch ${runId}: gold days ${describeDays(days)}` : `batch ${runId}: no new bronze`,
     );
+    if (changed.length > 0)
+      log(`  event times of ${changed.length} new bronze objects (${timesSeconds.toFixed(2)} s)`);
 
     if (days.length > 0) {
       // Only the bronze of the days computed: all-time figures merge the other days from gold.
@@ -226,6 +231,11 @@ export async function runBatch(options: BatchRunOptions): Promise<RunManifest> {
         });
       }
       manifest.rows = manifest.tables.reduce((n, t) => n + t.rows, 0);
+      // A computed day with no rows now (its bronze gone) has no partition: one left by an earlier
+      // run would still be read as that day's, by the API and by all_days().
+      manifest.removed = await removeEmptied(store, goldTables(models), days, partitions);
+      if (manifest.removed.length > 0)
+        log(`  removed ${manifest.removed.length} gold partitions of days that have no rows now`);
     }
 
     // What gold now reflects: an object counts once every gold day it can change was computed.
@@ -280,6 +290,30 @@ export async function runBatch(options: BatchRunOptions): Promise<RunManifest> {
     if (workDir) await rm(workDir, { recursive: true, force: true });
     await lock.release().catch(() => undefined);
   }
+}
+
+/** Deletes the gold objects of computed `days` (or an unpartitioned table) this run wrote none of. */
+async function removeEmptied(
+  store: ObjectStore,
+  tables: readonly Model[],
+  days: readonly string[],
+  written: readonly LocalPartition[],
+): Promise<string[]> {
+  const kept = new Set(written.map((p) => p.key));
+  const computed = new Set(days.map((d) => `/date=${d}/`));
+  const removed: string[] = [];
+  for (const table of tables) {
+    for await (const info of store.list(goldTablePrefix(table.name))) {
+      const day = /\/date=\d{4}-\d{2}-\d{2}\//.exec(info.key)?.[0];
+      const ours = table.partitionBy
+        ? day !== undefined && computed.has(day)
+        : info.key === goldTableObjectKey(table.name);
+      if (!ours || kept.has(info.key)) continue;
+      await store.delete(info.key);
+      removed.push(info.key);
+    }
+  }
+  return removed;
 }
 
 /**

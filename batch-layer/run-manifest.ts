@@ -43,6 +43,8 @@ export interface RunManifest {
   /** The bronze objects gold reflects after this run (what the next scheduled run compares with). */
   absorbed: Record<string, ObjectVersion>;
   tables: TableOutput[];
+  /** Gold objects of computed days deleted because the day has no rows now. */
+  removed?: string[];
   rows: number;
   /** Bronze objects skipped as unreadable or of another schema; and a failure's cause. */
   errors: InputError[];
