@@ -24,6 +24,11 @@ export interface PriceWalkOptions {
    * correlation of about 0.4 between tweet mood and return (regime-coupling.test.ts).
    */
   regimeDriftPerHour?: number;
+  /**
+   * Drift per hour of a shock period, its direction's way; default 0.5 (about 4 % in five
+   * minutes, enough for the default alert rules' 2 %).
+   */
+  shockDriftPerHour?: number;
   schedule?: RegimeSchedule;
   timeline: EventTimelineOptions;
 }
@@ -51,6 +56,7 @@ export class PriceWalk {
   private readonly drift: number;
   private readonly volatility: number;
   private readonly regimeDrift: number;
+  private readonly shockDrift: number;
   private turn = 0;
 
   constructor(options: PriceWalkOptions) {
@@ -63,6 +69,8 @@ export class PriceWalk {
     this.drift = options.driftPerHour ?? 0;
     this.volatility = options.volatilityPerHour ?? 0.01;
     this.regimeDrift = options.regimeDriftPerHour ?? 0.03;
+    this.shockDrift = options.shockDriftPerHour ?? 0.5;
+    if (!Number.isFinite(this.shockDrift)) throw new Error('shock drift must be a finite number');
     if (!Number.isFinite(this.drift)) throw new Error('drift must be a finite number');
     if (!(this.volatility >= 0) || !Number.isFinite(this.volatility))
       throw new Error('volatility must be >= 0');
@@ -106,7 +114,8 @@ export class PriceWalk {
     state.lastNominal = stamp.nominal;
     const regime = this.schedule.at(state.profile.symbol, stamp.nominal);
     const sigma = this.volatility * state.profile.volatilityScale;
-    const mu = this.drift + this.regimeDrift * regime.direction * regime.strength;
+    const mu =
+      this.drift + (regime.shock ? this.shockDrift : this.regimeDrift) * regime.direction * regime.strength;
     const h = elapsedMs / HOUR_MS / SUB_STEPS;
     const stepDrift = (mu - (sigma * sigma) / 2) * h;
     const stepSigma = sigma * Math.sqrt(h);

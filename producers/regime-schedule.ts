@@ -15,6 +15,11 @@ export interface Regime {
   strength: number;
   /** +1 bullish, -1 bearish, 0 neutral. */
   direction: 1 | -1 | 0;
+  /**
+   * A shock (a crash or a squeeze): nearly every tweet follows the regime, the price runs several
+   * per cent in minutes. Rare and only when asked for (`shockShare`); what the alert rules exist for.
+   */
+  shock?: true;
 }
 
 export interface RegimeScheduleOptions {
@@ -24,6 +29,8 @@ export interface RegimeScheduleOptions {
   /** Share of bullish and of bearish periods; the rest are neutral. Default 0.35 each. */
   bullishShare?: number;
   bearishShare?: number;
+  /** Share of the bullish and bearish periods that are shocks; default 0 (none). */
+  shockShare?: number;
 }
 
 /** Regime seed when no `--seed` is given: fixed, so unseeded producers running at once still agree. */
@@ -35,6 +42,7 @@ export class RegimeSchedule {
   private readonly seedHash: number;
   private readonly bullishShare: number;
   private readonly bearishShare: number;
+  private readonly shockShare: number;
   private readonly symbolHashes = new Map<string, number>();
 
   constructor(options: RegimeScheduleOptions) {
@@ -43,6 +51,8 @@ export class RegimeSchedule {
     this.seedHash = hashString(`regimes:${String(options.seed)}`);
     this.bullishShare = options.bullishShare ?? 0.35;
     this.bearishShare = options.bearishShare ?? 0.35;
+    this.shockShare = options.shockShare ?? 0;
+    if (!(this.shockShare >= 0 && this.shockShare <= 1)) throw new Error('shock share must be in [0, 1]');
   }
 
   /** The regime of `symbol` at event time `epochMs`. */
@@ -57,8 +67,16 @@ export class RegimeSchedule {
     const h = mix32(this.seedHash, symbolHash, period >>> 0, Math.floor(period / 4294967296));
     const u = h / 4294967296;
     const strength = 0.5 + (mix32(h, 7) / 4294967296) * 0.5;
-    if (u < this.bullishShare) return { mood: 'bullish', strength, direction: 1 };
-    if (u < this.bullishShare + this.bearishShare) return { mood: 'bearish', strength, direction: -1 };
+    // Its own hash: with no shocks asked for, every other period stays as it was.
+    const shock = this.shockShare > 0 && mix32(h, 11) / 4294967296 < this.shockShare;
+    if (u < this.bullishShare)
+      return shock
+        ? { mood: 'bullish', strength: 1, direction: 1, shock }
+        : { mood: 'bullish', strength, direction: 1 };
+    if (u < this.bullishShare + this.bearishShare)
+      return shock
+        ? { mood: 'bearish', strength: 1, direction: -1, shock }
+        : { mood: 'bearish', strength, direction: -1 };
     return { mood: 'neutral', strength, direction: 0 };
   }
 }

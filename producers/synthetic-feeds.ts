@@ -39,6 +39,8 @@ export interface SyntheticFeedOptions {
   watermarkDelayMs?: number;
   regimePeriodMs?: number;
   regimeDriftPerHour?: number;
+  /** Share of bullish/bearish regime periods that are shocks (RegimeSchedule); default 0. */
+  shockShare?: number;
   /** Partitions of the topics if they do not exist yet; default 3. */
   partitions?: number;
   /** The topics written; default the product's names without a prefix. */
@@ -60,7 +62,11 @@ export async function startSyntheticFeeds(
 ): Promise<SyntheticFeeds> {
   const seed = options.seed ?? randomInt(2 ** 31);
   const watermarkDelayMs = options.watermarkDelayMs ?? DEFAULT_WATERMARK_DELAY_MS;
-  const schedule = new RegimeSchedule({ seed, periodMs: options.regimePeriodMs ?? DEFAULT_REGIME_PERIOD_MS });
+  const schedule = new RegimeSchedule({
+    seed,
+    periodMs: options.regimePeriodMs ?? DEFAULT_REGIME_PERIOD_MS,
+    shockShare: options.shockShare ?? 0,
+  });
   const tweetsPerSecond = options.tweetsPerSecond ?? 50;
   const symbols = options.symbols;
   const historyMs = options.historyMs ?? 0;

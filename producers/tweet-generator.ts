@@ -19,6 +19,7 @@ import {
   EXTRA_SYMBOL_LEADS,
   HASHTAGS,
   NEUTRAL_TEMPLATES,
+  SHOCK_PHRASES,
 } from './tweet-vocabulary.js';
 
 export interface TweetGeneratorOptions {
@@ -62,10 +63,11 @@ const TEMPLATES: Readonly<Record<Mood, readonly Compiled[]>> = {
 const TWITTER_EPOCH_MS = 1_288_834_974_657;
 
 /** Probability of each mood given the regime's direction and strength. */
-function moodFor(direction: number, strength: number, u: number): Mood {
+function moodFor(direction: number, strength: number, u: number, shock = false): Mood {
   if (direction === 0) return u < 0.25 ? 'bullish' : u < 0.5 ? 'bearish' : 'neutral';
-  const lean = 0.35 + 0.35 * strength; // 0.52..0.70 of tweets follow the regime
-  const against = 0.1;
+  // 0.52..0.70 of tweets follow the regime; in a shock nearly all.
+  const lean = shock ? 0.95 : 0.35 + 0.35 * strength;
+  const against = shock ? 0.02 : 0.1;
   const up: Mood = direction > 0 ? 'bullish' : 'bearish';
   const down: Mood = direction > 0 ? 'bearish' : 'bullish';
   return u < lean ? up : u < lean + against ? down : 'neutral';
@@ -132,7 +134,7 @@ export class TweetGenerator {
     const first = r.int(this.profiles.length);
     const profile = this.profiles[first] as SymbolProfile;
     const regime = this.schedule.at(profile.symbol, stamp.nominal);
-    const mood = moodFor(regime.direction, regime.strength, r.next());
+    const mood = moodFor(regime.direction, regime.strength, r.next(), regime.shock);
     const withCashtag = !r.chance(this.noCashtagRatio);
     // Now and then a lower-case cashtag: consumers must upper-case them.
     const tag = withCashtag
@@ -174,6 +176,8 @@ export class TweetGenerator {
       }
     }
     // Shouting: the whole sentence in caps, before links and handles are added.
+    // Drawn only in a shock, so that a stream without shocks is what it always was.
+    if (regime.shock && mood !== 'neutral') text += ` ${r.pick(SHOCK_PHRASES[mood])}`;
     if (r.chance(0.05)) text = text.toUpperCase();
 
     if (withCashtag) {

@@ -72,6 +72,24 @@ export const EMOJI: Readonly<Record<'bullish' | 'bearish' | 'neutral', readonly 
   neutral: ['🤔', '👀', '📊', '🧐', '⏳', '🤷'],
 };
 
+/** What a shock's tweets add (regime-schedule.ts, `shock`): the crowd in a crash or a squeeze. */
+export const SHOCK_PHRASES: Readonly<Record<'bullish' | 'bearish', readonly string[]>> = {
+  bullish: [
+    'Amazing rally, incredible!',
+    'Best day ever, fantastic.',
+    'Huge win, so excited!',
+    'Awesome squeeze, love it.',
+    'Wonderful breakout, brilliant.',
+  ],
+  bearish: [
+    'Total disaster.',
+    'Horrible crash, panic everywhere!',
+    'This is a nightmare, awful.',
+    'Worst day ever, terrible.',
+    'Brutal collapse, I am scared.',
+  ],
+};
+
 export const EMOTICONS: Readonly<Record<'bullish' | 'bearish' | 'neutral', readonly string[]>> = {
   bullish: [':)', ':D', ';)', ':-)', '=)'],
   bearish: [':(', ":'(", ':-(', 'D:', '>:('],

@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { Cron } from 'croner';
+import { parseRatio } from '../../producers/cli-options.js';
 import { parseDuration } from '../../schemas/time.js';
 import { openBackendsUntilShutdown, runCommand } from '../command-runtime.js';
 
@@ -30,6 +31,7 @@ interface DemoOptions {
   tickRate?: number;
   history: number;
   batchCron: string;
+  shockShare: number;
 }
 
 export function demoCommand(): Command {
@@ -46,6 +48,12 @@ export function demoCommand(): Command {
       'event time starts this long ago: that much history is published at once, so the first batch run has whole hours to cover (0s: none)',
       history,
       2 * 3_600_000,
+    )
+    .option(
+      '--shock-share <x>',
+      'share of bullish/bearish regime periods that are shocks, so that alerts open now and then (0: none)',
+      parseRatio,
+      0.15,
     )
     .option(
       '--batch-cron <expr>',
@@ -76,6 +84,7 @@ export function demoCommand(): Command {
           {
             tweetsPerSecond: options.tweetRate,
             historyMs: options.history,
+            shockShare: options.shockShare,
             ...(options.tickRate !== undefined ? { ticksPerSecond: options.tickRate } : {}),
             watermarkDelayMs: context.config.watermarkDelayMs,
             partitions: context.config.topics.partitions,

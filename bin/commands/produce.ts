@@ -69,6 +69,7 @@ interface SyntheticOptions extends OutputOptions {
   lateRatio: number;
   symbols?: string[];
   regimePeriod: number;
+  shockShare: number;
 }
 
 interface TweetOptions extends SyntheticOptions {
@@ -164,6 +165,14 @@ function syntheticOptions(command: Command, defaultRate: number): Command {
         new Option('--regime-period <d>', 'length of a sentiment regime period')
           .argParser(parsePositiveDuration)
           .default(600_000, '10m'),
+      )
+      .addOption(
+        new Option(
+          '--shock-share <x>',
+          'share of bullish/bearish periods that are shocks (a crash or a squeeze: what the alert rules catch); give tweets and prices the same value',
+        )
+          .argParser(parseRatio)
+          .default(0),
       ),
   );
 }
@@ -286,6 +295,7 @@ async function produceSynthetic(
   const schedule = new RegimeSchedule({
     seed: options.seed ?? DEFAULT_REGIME_SEED,
     periodMs: options.regimePeriod,
+    shockShare: options.shockShare,
   });
   const limit = {
     ...(options.count ? { count: options.count } : {}),
