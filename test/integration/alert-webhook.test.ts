@@ -37,11 +37,22 @@ function round(r: number): AlertEvent[] {
 }
 
 function startDispatcher(env: NodeJS.ProcessEnv): { child: ChildProcess; ready: Promise<void> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/integration/alert-webhook-child.ts'], {
-    env,
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'test/integration/alert-webhook-child.ts',
+      // 8 of a round's 40 events per partition: full lanes, read again from Kafka after a seek.
+      '--lane-capacity',
+      '8',
+    ],
+    {
+      env,
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   child.stderr?.on('data', (chunk: Buffer) => {
     const text = chunk.toString();
     if (/"level":(50|60)/.test(text) || !text.startsWith('{'))
