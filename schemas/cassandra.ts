@@ -4,8 +4,8 @@
  * by (symbol, day); rows expire by TTL once the batch layer covers them.
  */
 import type { TSchema } from 'typebox';
-import { type ColumnInfo, columnsOf, type LogicalKind } from './columns.js';
 import { AlertRowSchema } from './alerts.js';
+import { type ColumnInfo, columnsOf, type LogicalKind } from './columns.js';
 import { SentimentMinuteRowSchema, TickRowSchema, TweetBySymbolRowSchema } from './rows.js';
 
 export interface ClusteringColumn {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TABLES } from '../schemas/cassandra.js';
-import { WriteChain, checkpointDue, WritePipeline } from './sink-writes.js';
+import { checkpointDue, WriteChain, WritePipeline } from './sink-writes.js';
 import { lastVersions } from './symbol-stage.js';
 
 function deferred() {

@@ -31,7 +31,7 @@ import type { CrashPoints } from './crash-points.js';
 import type { DeadLetter } from './dead-letters.js';
 import type { SpeedMetrics } from './metrics.js';
 import type { VaderScorer } from './sentiment/vader.js';
-import { WriteChain, checkpointDue, putBronzeObjects, WritePipeline } from './sink-writes.js';
+import { checkpointDue, putBronzeObjects, WriteChain, WritePipeline } from './sink-writes.js';
 import { commitCheckpointed, type Stage } from './stage-loop.js';
 import { TweetIngest, type TweetResumePoint } from './tweet-ingest.js';
 
