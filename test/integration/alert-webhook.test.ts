@@ -8,6 +8,8 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { appendFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -36,7 +38,11 @@ function round(r: number): AlertEvent[] {
   );
 }
 
-function startDispatcher(env: NodeJS.ProcessEnv): { child: ChildProcess; ready: Promise<void> } {
+/** Its log (info and up) goes to `logFile`; errors also to the test's stderr. */
+function startDispatcher(
+  env: NodeJS.ProcessEnv,
+  logFile: string,
+): { child: ChildProcess; ready: Promise<void> } {
   const child = spawn(
     process.execPath,
     [
@@ -55,6 +61,7 @@ function startDispatcher(env: NodeJS.ProcessEnv): { child: ChildProcess; ready: 
   );
   child.stderr?.on('data', (chunk: Buffer) => {
     const text = chunk.toString();
+    appendFileSync(logFile, text);
     if (/"level":(50|60)/.test(text) || !text.startsWith('{'))
       process.stderr.write(`dispatcher ${child.pid}: ${text}`);
   });
@@ -95,6 +102,7 @@ describe('alert webhook dispatcher killed with SIGKILL, restarted', () => {
     timeout: 240_000,
   }, async () => {
     const runId = randomUUID().slice(0, 8);
+    const logFile = join(tmpdir(), `alert-webhook-${runId}.log`);
     /** Accepted (answered 2xx) requests per key. */
     const accepted = new Map<string, number>();
     const acceptedTotal = () => [...accepted.values()].reduce((a, b) => a + b, 0);
@@ -114,7 +122,7 @@ describe('alert webhook dispatcher killed with SIGKILL, restarted', () => {
       ALERT_WEBHOOK_TIMEOUT: '2s',
       // Enough attempts that no event is given up on: every key must arrive.
       ALERT_WEBHOOK_MAX_ATTEMPTS: '30',
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: 'info',
     };
     const config = loadConfig(env);
     const topic = config.topics.names.alerts;
@@ -123,11 +131,12 @@ describe('alert webhook dispatcher killed with SIGKILL, restarted', () => {
 
     const produced: AlertEvent[] = [];
     const kills: string[] = [];
+    let commits = '';
     for (let r = 0; r < 3; r++) {
       const events = round(r);
       produced.push(...events);
       await produce(log, topic, events);
-      const { child, ready } = startDispatcher(env);
+      const { child, ready } = startDispatcher(env, logFile);
       children.push(child);
       await ready;
       if (r < 2) {
@@ -139,13 +148,20 @@ describe('alert webhook dispatcher killed with SIGKILL, restarted', () => {
         kills.push(`round ${r}: ${end.signal} at ${acceptedTotal()} accepted`);
         continue;
       }
-      // Drained: every partition committed to its end (so every event settled), then a clean stop.
+      // Settled: every key accepted, or every partition committed to its end (then whatever is
+      // missing is lost). Either ends the wait; the verdict is below. Not the commits alone: a
+      // commit the client retried after a rebalance can land late and move an offset back by one
+      // already handled event (infra/kafka/kafka-event-log.ts, known limit), a duplicate at the
+      // next start, not a loss.
+      const keys = new Set(produced.map((e) => e.key));
       const ends = await log.endOffsets(topic);
       const deadline = Date.now() + 120_000;
       for (;;) {
         const committed = await log.committedOffsets(webhookGroupId(config.consumerGroup), topic);
+        commits = `${[...committed].map(([p, o]) => `p${p} ${o}/${ends.get(p)}`).join(', ')}`;
+        if ([...keys].every((k) => accepted.has(k))) break;
         if ([...ends].every(([p, end]) => end === 0 || committed.get(p) === end)) break;
-        if (Date.now() > deadline) throw new Error(`not drained in 120 s: ${[...committed]} of ${[...ends]}`);
+        if (Date.now() > deadline) break;
         await sleep(250);
       }
       child.kill('SIGTERM');
@@ -158,7 +174,8 @@ describe('alert webhook dispatcher killed with SIGKILL, restarted', () => {
     console.log(
       `alert webhook across kill -9 (${kills.join('; ')}): produced ${produced.length} events ` +
         `(${producedKeys.size} keys), received ${receivedKeys.size} distinct keys in ${acceptedTotal()} ` +
-        `accepted requests (${duplicates} duplicates), ${receiver.requests.length} requests in all`,
+        `accepted requests (${duplicates} duplicates), ${receiver.requests.length} requests in all; ` +
+        `committed at the end: ${commits}; dispatcher logs in ${logFile}`,
     );
     expect(kills).toHaveLength(2);
     expect([...producedKeys].filter((k) => !receivedKeys.has(k))).toEqual([]);
