@@ -190,6 +190,8 @@ export class SymbolStage implements Stage {
     const now = Date.now();
     const numbers = [...new Set(partitions.map((p) => p.partition))].filter((p) => !this.tasks.has(p));
     if (numbers.length === 0) return;
+    // The next tick() asks at once whether the new tasks' tick partitions are read to their end.
+    this.tickEndsCheckedAt = Number.NEGATIVE_INFINITY;
     // Without a checkpoint a task starts at the committed offsets (else the logs' start): sought
     // explicitly, so that a task rebuilt after a failed write reads that batch again.
     const group = symbolsGroupId(settings.group);
@@ -223,6 +225,11 @@ export class SymbolStage implements Stage {
           ? SymbolTask.restore(checkpoint.task, options, awaited.flat())
           : new SymbolTask(options);
         task.takeAwaited();
+        // The tick input's idle clock restarts now: the checkpoint's last-seen time is from before
+        // the restart, and the gap is no sign of a quiet partition. Left as it was, a restart
+        // slower than the idle timeout let the tweets alone move the watermark, and the ticks
+        // read next were late for windows closed without them.
+        task.onTickInputBehind(now);
         const batcher = new BronzeBatcher<BronzeTickRow>({
           dataset: BRONZE_DATASETS.stockPrices.name,
           partition,

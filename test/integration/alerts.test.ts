@@ -2,7 +2,9 @@
  * Alerts on real Kafka, Cassandra and MinIO, checked as a user would: a seeded market with a
  * crash regime (alert-scenario.ts) is replayed at 45× its pace while `sentiment speed` is killed
  * with SIGKILL at random moments and restarted each time. Once it has drained, alerts_by_symbol
- * must hold exactly the alerts the oracle expects (ids, opening and closing minutes, figures), the
+ * must hold exactly the alerts the oracle expects (ids, opening and closing minutes, figures) —
+ * both over the scenario's minutes and over the final minute rows that landed, which must be the
+ * scenario's: no tweet late and every tick in its window across the restarts — the
  * alerts topic exactly their events (distinct keys; at least once, so duplicates are counted and
  * printed), and the webhook receiver on 127.0.0.1 each event's key at least once and no other key.
  * The first process also kills itself right after its first alert write, before the checkpoint
@@ -16,8 +18,11 @@ import { loadConfig } from '../../infra/config.js';
 import { sleep } from '../../infra/retry.js';
 import { type AlertRow, alertEventKey } from '../../schemas/alerts.js';
 import { TABLES } from '../../schemas/cassandra.js';
-import { utcDay } from '../../schemas/time.js';
+import type { SentimentMinuteRow, TweetBySymbolRow } from '../../schemas/rows.js';
+import { MINUTE_MS, utcDay } from '../../schemas/time.js';
+import type { FinalMinute } from '../../speed-layer/alerts/alert-evaluator.js';
 import { decodeAlertEvent } from '../../speed-layer/alerts/alert-event-codec.js';
+import { type ReferenceAlert, referenceAlerts } from '../../speed-layer/alerts/reference-alerts.js';
 import { TestWebhookReceiver } from '../../speed-layer/alerts/test-webhook-receiver.js';
 import { type AlertScenario, SCENARIO_START, sanity, writeAlertScenario } from './alert-scenario.js';
 import { deployment, exitOf, openReader, replay, startSpeed, stopSpeed, until } from './speed-harness.js';
@@ -64,8 +69,44 @@ async function topicKeys(reader: Backends, topic: string): Promise<string[]> {
   return keys;
 }
 
-const expectedKeys = (s: AlertScenario) =>
-  s.expected.flatMap((a) => [alertEventKey(a.alertId, 'opened'), alertEventKey(a.alertId, 'closed')]).sort();
+/** The final minute rows of a symbol's scenario day, as the rules saw them. */
+async function finalMinutesOf(reader: Backends, symbol: string): Promise<FinalMinute[]> {
+  const rows = await reader.viewStore.query<SentimentMinuteRow>(TABLES.sentimentByMinute.name, {
+    partition: { symbol, day: utcDay(SCENARIO_START) },
+  });
+  return rows
+    .filter((r) => r.final)
+    .sort((a, b) => a.minute - b.minute)
+    .map((r) => ({
+      minute: r.minute,
+      tweets: r.tweet_count,
+      compoundSum: r.compound_sum,
+      ticks: r.tick_count,
+      open: r.open_price ?? 0,
+      close: r.close_price ?? 0,
+    }));
+}
+
+/** Tweets decided late, and the ticks that made it into minute windows (late ones do not). */
+async function lateness(
+  reader: Backends,
+  s: AlertScenario,
+): Promise<{ lateTweets: number; ticksInWindows: number }> {
+  let lateTweets = 0;
+  let ticksInWindows = 0;
+  for (const symbol of s.symbols) {
+    const tweets = await reader.viewStore.query<TweetBySymbolRow>(TABLES.tweetsBySymbol.name, {
+      partition: { symbol, day: utcDay(SCENARIO_START) },
+    });
+    lateTweets += tweets.filter((t) => t.late === true).length;
+    // The closing tick's minute is never final: only the scenario's ticks are counted.
+    ticksInWindows += (await finalMinutesOf(reader, symbol)).reduce((n, m) => n + m.ticks, 0);
+  }
+  return { lateTweets, ticksInWindows };
+}
+
+const expectedKeys = (expected: readonly ReferenceAlert[]) =>
+  expected.flatMap((a) => [alertEventKey(a.alertId, 'opened'), alertEventKey(a.alertId, 'closed')]).sort();
 
 describe('alerts on real servers', { timeout: 600_000 }, () => {
   const cleanup: (() => Promise<unknown>)[] = [];
@@ -83,6 +124,9 @@ describe('alerts on real servers', { timeout: 600_000 }, () => {
       'bullish-sentiment-price-rise TSLA',
     ]);
     expect(s.expected.every((a) => a.closedAt !== undefined)).toBe(true);
+    process.stdout.write(
+      `alert scenario: ${s.tweets} tweets, ${s.ticks} ticks over ${s.symbols.join(', ')}\n`,
+    );
 
     const receiver = await TestWebhookReceiver.start(SECRET);
     cleanup.push(() => receiver.close());
@@ -128,7 +172,44 @@ describe('alerts on real servers', { timeout: 600_000 }, () => {
       replay(env, s.closingTicksFile, 'stock-prices'),
     ]);
 
-    const expectedIds = s.expected.map((a) => a.alertId).sort();
+    // The rules are a function of the final windows: the expectation is the oracle over the final
+    // minute rows that landed. When nothing was late (the usual run), those are the scenario's own
+    // minutes, and the expectation must be the scenario's.
+    await until(
+      'every minute of the scenario final',
+      async () => {
+        const minutes = await Promise.all(s.symbols.map((symbol) => finalMinutesOf(reader, symbol)));
+        return minutes.every((m) => m.some((x) => x.minute >= SCENARIO_START + 44 * MINUTE_MS));
+      },
+      240_000,
+    );
+    const landed = new Map(
+      await Promise.all(
+        s.symbols.map(async (symbol) => [symbol, await finalMinutesOf(reader, symbol)] as const),
+      ),
+    );
+    const expected = s.symbols.flatMap((symbol) =>
+      referenceAlerts(
+        s.rules,
+        symbol,
+        landed.get(symbol) as FinalMinute[],
+        SCENARIO_START,
+        SCENARIO_START + 55 * MINUTE_MS,
+      ),
+    );
+    const late = await lateness(reader, s);
+    const onTime = late.lateTweets === 0 && late.ticksInWindows === s.ticks;
+    process.stdout.write(
+      `alerts: final windows hold ${late.ticksInWindows} of ${s.ticks} ticks, ${late.lateTweets} tweets late${onTime ? '' : ' (expected: all ticks, none late)'}\n`,
+    );
+    // A restart must not make data late: the windows are the scenario's (the checks below then
+    // hold the alerts to the scenario's own expectation).
+    expect({ lateTweets: late.lateTweets, ticksInWindows: late.ticksInWindows }).toEqual({
+      lateTweets: 0,
+      ticksInWindows: s.ticks,
+    });
+    expect(expected).toEqual(s.expected);
+    const expectedIds = expected.map((a) => a.alertId).sort();
     let seen: AlertRow[] = [];
     await until(
       'every expected alert closed in alerts_by_symbol',
@@ -137,12 +218,12 @@ describe('alerts on real servers', { timeout: 600_000 }, () => {
         return seen.length >= expectedIds.length && seen.every((r) => r.status === 'closed');
       },
       240_000,
-    ).catch((error: Error) => {
+    ).catch(async (error: Error) => {
       throw new Error(
-        `${error.message}; alerts_by_symbol holds ${JSON.stringify(seen.map((r) => [r.alert_id, r.status]))}`,
+        `${error.message}; alerts_by_symbol holds ${JSON.stringify(seen.map((r) => [r.alert_id, r.status]))}, expected ${expectedIds.join(', ')}`,
       );
     });
-    const wanted = expectedKeys(s);
+    const wanted = expectedKeys(expected);
     await until(
       'the webhook receiver saw every event',
       async () => wanted.every((k) => receiver.requests.some((r) => r.key === k)),
@@ -166,7 +247,7 @@ describe('alerts on real servers', { timeout: 600_000 }, () => {
     );
     expect(kills).toBeGreaterThanOrEqual(2);
     expect(rows.map((r) => r.alert_id)).toEqual(expectedIds);
-    for (const a of s.expected) {
+    for (const a of expected) {
       const row = rows.find((r) => r.alert_id === a.alertId) as AlertRow;
       expect(row).toMatchObject({
         rule: a.rule,
