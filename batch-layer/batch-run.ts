@@ -134,7 +134,7 @@ export async function runBatch(options: BatchRunOptions): Promise<RunManifest> {
     const gone = Object.keys(before).filter((key) => !current.has(key));
     progress(`reading the event times of ${changed.length} new bronze objects`);
     const timesFrom = now();
-    const objectDays = await changedObjectDays(store, bronze, changed, options.cacheDir);
+    const { days: objectDays, fetched } = await changedObjectDays(store, bronze, changed, options.cacheDir);
     const timesSeconds = (now() - timesFrom) / 1000;
     const days = options.range
       ? daysBetween(options.range.from, options.range.to)
@@ -166,8 +166,12 @@ export async function runBatch(options: BatchRunOptions): Promise<RunManifest> {
       const sync = await syncBronze(store, needed, options.cacheDir, (done, total) =>
         progress(`bronze ${done}/${total} objects`),
       );
-      if (sync.downloaded > 0)
-        log(`  cached ${sync.downloaded} bronze objects (${(sync.downloadedBytes / 1e6).toFixed(1)} MB)`);
+      // The new objects were fetched first, for their event times; the rest now.
+      const downloaded = fetched.downloaded + sync.downloaded;
+      if (downloaded > 0)
+        log(
+          `  cached ${downloaded} bronze objects (${((fetched.downloadedBytes + sync.downloadedBytes) / 1e6).toFixed(1)} MB)`,
+        );
 
       engine = await (options.openEngine ?? DuckDbEngine.open)();
       manifest.engine = engine.dialect.name;
@@ -363,7 +367,7 @@ async function changedObjectDays(
   bronze: readonly BronzeObjectInfo[],
   changed: readonly BronzeObjectInfo[],
   cacheDir: string,
-): Promise<Map<string, string[]>> {
+): Promise<{ days: Map<string, string[]>; fetched: { downloaded: number; downloadedBytes: number } }> {
   const dates = new Set(bronze.map((o) => o.date));
   const canHaveGold = (day: string) => dates.has(day) || dates.has(addDays(day, 1));
   const sync = await syncBronze(store, changed, cacheDir);
@@ -383,7 +387,7 @@ async function changedObjectDays(
     }
   }
   for (const o of changed) if (!days.has(o.key)) days.set(o.key, goldDaysOfBronzeDate(o.date));
-  return days;
+  return { days, fetched: { downloaded: sync.downloaded, downloadedBytes: sync.downloadedBytes } };
 }
 
 function describeDays(days: readonly string[]): string {
