@@ -118,7 +118,9 @@ describe('sentiment speed killed with SIGKILL, restarted, drained', () => {
     await feeding;
     const last = startSpeed(env, port);
     children.push(last);
-    await expectExact(`speed after ${kills.length} kills (${kills.join('; ')})`, reader, f, env);
+    await expectExact(`speed after ${kills.length} kills (${kills.join('; ')})`, reader, f, env, {
+      ticksInCandles: true,
+    });
     await sleep(1000);
     await watcher.stop();
     process.stdout.write(
