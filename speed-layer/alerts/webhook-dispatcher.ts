@@ -354,7 +354,10 @@ export class AlertWebhookDispatcher {
     }));
     try {
       await this.consumer.commit(offsets);
-      for (const lane of due) lane.committed = lane.settled;
+      // What was sent, not `settled` now: a lane may have settled more while the commit was out.
+      due.forEach((lane, i) => {
+        lane.committed = offsets[i]?.offset;
+      });
     } catch (error) {
       if (
         !(error instanceof CommitRefusedError) &&
