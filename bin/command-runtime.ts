@@ -16,15 +16,18 @@ export interface CommandContext {
   shutdown: Shutdown;
 }
 
+/** Ends the command with exit 2 and the problem: a bad variable, or a bad file one names. */
+export function exitWithConfigError(error: Error): never {
+  process.stderr.write(`sentiment: configuration error\n${error.message}\n`);
+  process.exit(EXIT_USAGE);
+}
+
 /** Loads the config or exits 2 with a message naming each bad variable. */
 export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Config {
   try {
     return loadConfig(env);
   } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`sentiment: configuration error\n${error.message}\n`);
-      process.exit(EXIT_USAGE);
-    }
+    if (error instanceof ConfigError) exitWithConfigError(error);
     throw error;
   }
 }

@@ -1,7 +1,7 @@
 import type { Backends } from '../infra/backends.js';
 import { AlertRulesError, loadAlertRules } from '../speed-layer/alerts/alert-rules.js';
 import { SpeedLayer } from '../speed-layer/speed-layer.js';
-import { type CommandContext, EXIT_USAGE } from './command-runtime.js';
+import { type CommandContext, exitWithConfigError } from './command-runtime.js';
 
 /**
  * Starts the speed layer over the given backends and registers its graceful stop (write what is
@@ -18,10 +18,7 @@ export async function loadAlertRulesOrExit(context: CommandContext): ReturnType<
   try {
     return await loadAlertRules(context.config.alerts.rulesFile);
   } catch (error) {
-    if (error instanceof AlertRulesError) {
-      process.stderr.write(`sentiment: configuration error\n${error.message}\n`);
-      process.exit(EXIT_USAGE);
-    }
+    if (error instanceof AlertRulesError) exitWithConfigError(error);
     throw error;
   }
 }
