@@ -7,20 +7,15 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import {
-  down,
-  infraEnv,
-  SERVER_NAMES,
-  type ServerName,
-  type ServerStatus,
-  status,
-  up,
-} from '../../infra/local/index.js';
+import type { ServerStatus } from '../../infra/local/index.js';
 import { tailFile } from '../../infra/local/server-process.js';
-import { REPO_ROOT } from '../../infra/local/settings.js';
+import { REPO_ROOT, SERVER_NAMES, type ServerName } from '../../infra/local/settings.js';
 import { sleep } from '../../infra/retry.js';
 
 const INTEGRATION_CONFIG = 'vitest.integration.config.ts';
+
+/** The servers' code, loaded on use: its drivers cost every other command a second at start. */
+const local = () => import('../../infra/local/index.js');
 
 function serverName(value: string): ServerName {
   if (!(SERVER_NAMES as readonly string[]).includes(value)) {
@@ -75,7 +70,7 @@ const progress = (line: string): void => {
 
 async function upAll(names: ServerName[]): Promise<ServerStatus[]> {
   const started = Date.now();
-  const statuses = await up(names, { log: progress });
+  const statuses = await (await local()).up(names, { log: progress });
   progress(`all ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return statuses;
 }
@@ -103,7 +98,7 @@ function downCommand(): Command {
     .option('--purge', 'also delete their data (the whole data folder when no names are given)')
     .action(async (names: ServerName[] | undefined, options: { purge?: boolean }) => {
       try {
-        await down(names, { purge: options.purge ?? false });
+        await (await local()).down(names, { purge: options.purge ?? false });
         process.stderr.write(
           `stopped ${(names?.length ? names : SERVER_NAMES).join(', ')}${options.purge ? ', data deleted' : ''}\n`,
         );
@@ -116,7 +111,7 @@ function downCommand(): Command {
 function statusCommand(): Command {
   return new Command('status').description('tell which servers run and answer').action(async () => {
     try {
-      const statuses = await status();
+      const statuses = await (await local()).status();
       process.stdout.write(`${statusTable(statuses)}\n`);
     } catch (error) {
       fail(error);
@@ -128,9 +123,11 @@ function envCommand(): Command {
   return new Command('env')
     .description('print export lines for the local servers: eval "$(npx sentiment infra env)"')
     .action(async () => {
-      const lines = Object.entries(infraEnv()).map(([key, value]) => `export ${key}=${shellQuote(value)}`);
+      const lines = Object.entries((await local()).infraEnv()).map(
+        ([key, value]) => `export ${key}=${shellQuote(value)}`,
+      );
       process.stdout.write(`${lines.join('\n')}\n`);
-      const stopped = (await status()).filter((s) => !s.ready).map((s) => s.name);
+      const stopped = (await (await local()).status()).filter((s) => !s.ready).map((s) => s.name);
       if (stopped.length > 0) {
         process.stderr.write(
           `note: not answering: ${stopped.join(', ')}; start with: npx sentiment infra up\n`,
@@ -164,7 +161,7 @@ function logsCommand(): Command {
     .option('-n, --lines <count>', 'lines to print', positiveInteger, 100)
     .option('-f, --follow', 'keep printing what is appended')
     .action(async (name: ServerName, options: { lines: number; follow?: boolean }) => {
-      const entry = (await status()).find((s) => s.name === name);
+      const entry = (await (await local()).status()).find((s) => s.name === name);
       if (!entry) return;
       if (!existsSync(entry.logFile)) {
         process.stderr.write(`no log yet at ${entry.logFile}: ${name} was never started\n`);
@@ -208,7 +205,7 @@ function testCommand(): Command {
           join(REPO_ROOT, INTEGRATION_CONFIG),
           ...args.filter((a) => a !== '--'),
         ],
-        { cwd: REPO_ROOT, env: { ...environment, ...infraEnv() }, stdio: 'inherit' },
+        { cwd: REPO_ROOT, env: { ...environment, ...(await local()).infraEnv() }, stdio: 'inherit' },
       );
       const code = await new Promise<number>((resolve) => {
         child.once('error', (error) => {
