@@ -313,6 +313,24 @@ describe('alert webhook dispatcher', () => {
     expect(one.owned().length + two.owned().length).toBe(PARTITIONS);
   });
 
+  it('commits the events that settle while a commit is on its way, with commits as slow as a broker', async () => {
+    const h = await harness();
+    // The embedded log, each commit answered after a broker-like round trip.
+    const consumer = h.log.consumer.bind(h.log);
+    h.log.consumer = async (options) => {
+      const member = await consumer(options);
+      const commit = member.commit.bind(member);
+      member.commit = async (offsets) => {
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        await commit(offsets);
+      };
+      return member;
+    };
+    await h.produce(eventsOf(SYMBOLS, 12));
+    await h.start();
+    await committedToEnd(h.log);
+  });
+
   it('skips and counts a message that is not an alert event', async () => {
     const h = await harness();
     const [event] = eventsOf(SYMBOLS.slice(0, 1), 1) as [AlertEvent];
