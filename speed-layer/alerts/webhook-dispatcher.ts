@@ -101,6 +101,8 @@ export class AlertWebhookDispatcher {
   private consumer: LogConsumer | undefined;
   private loop: Promise<void> = Promise.resolve();
   private failure: unknown;
+  /** Bumped by every revocation and assignment: tells a batch polled before one from a current one. */
+  private generation = 0;
 
   private constructor(private readonly o: AlertWebhookDispatcherOptions) {
     const webhook = o.config.alerts.webhook;
@@ -168,11 +170,13 @@ export class AlertWebhookDispatcher {
     const { logger, eventLog, metrics } = this.o;
     const wait = this.o.pollWaitMs ?? 200;
     let failures = 0;
+    let polledIn = this.generation;
     while (!this.stopping.signal.aborted) {
       if (this.failure !== undefined) throw this.failure;
       let batch: LogMessage[];
       try {
         batch = await consumer.poll({ maxMessages: 500, maxWaitMs: wait });
+        polledIn = this.generation;
       } catch (error) {
         if (error instanceof EventLogClosedError) return;
         if (!isRetryable(error)) throw error;
@@ -187,7 +191,10 @@ export class AlertWebhookDispatcher {
       }
       failures = 0;
       await this.section.run(async () => {
-        for (const message of batch) this.accept(message);
+        // Polled before a rebalance this batch waited for: its partitions' new lanes read from the
+        // committed offsets, which may be below it, so it is dropped (nothing polled after a
+        // revocation belongs to the old assignment: both logs hand out nothing while it runs).
+        if (polledIn === this.generation) for (const message of batch) this.accept(message);
         await this.resumeCaughtUp(consumer);
         await this.commitSettled();
       });
@@ -197,6 +204,7 @@ export class AlertWebhookDispatcher {
   }
 
   private assign(partitions: TopicPartition[]): void {
+    this.generation++;
     for (const tp of partitions) {
       if (tp.topic !== this.topic || this.lanes.has(tp.partition)) continue;
       this.lanes.set(tp.partition, {
@@ -214,6 +222,7 @@ export class AlertWebhookDispatcher {
 
   /** Abandons the attempts in hand (the next owner sends those events again) and commits what is settled. */
   private async revoke(partitions: TopicPartition[]): Promise<void> {
+    this.generation++;
     const lanes = partitions.flatMap((tp) => {
       const lane = tp.topic === this.topic ? this.lanes.get(tp.partition) : undefined;
       return lane ? [lane] : [];
