@@ -143,7 +143,7 @@ export class AlertWebhookDispatcher {
     );
   }
 
-  /** Resolves when the loop ends by itself; rejects with the reason it failed. */
+  /** Resolves when the loop ends (stopped, or the consumer closed); rejects with the reason it failed. */
   finished(): Promise<void> {
     return this.loop;
   }
