@@ -73,7 +73,7 @@ export class SpeedMetrics {
   });
   readonly webhookFailures = new Counter({
     name: 'alert_webhook_failures_total',
-    help: 'failed webhook attempts, per reason (status, timeout, network), and events given up on (gave_up)',
+    help: 'failed webhook attempts, per reason (status, timeout, network), and events skipped for good (gave_up after the last attempt, rejected by a final status, invalid: not an alert event)',
     labelNames: ['reason'],
     registers: [this.registry],
   });
