@@ -138,6 +138,19 @@ describe('alert rules file', () => {
     expect(problem('rule: []')).toMatch(/\$ field rules: is required/);
   });
 
+  it('reports a problem between fields beside the schema problems of the same file (the README example)', () => {
+    const text = rule(
+      'id: tech-panic\nwindow: 5\nsentiment: { mean_compound_below: -0.6 }\nprice: { change_at_least: 0.03 }',
+    );
+    expect(problem(text)).toBe(
+      [
+        'ALERT_RULES (rules.yaml) is invalid:',
+        `  rule 'tech-panic' field window: must be a whole number of minutes like "5m" (got 5)`,
+        "  rule 'tech-panic' field price: a bearish rule (mean_compound_below) pairs with change_at_most",
+      ].join('\n'),
+    );
+  });
+
   it('fails naming the file when it cannot be read', async () => {
     await expect(loadAlertRules('/nonexistent/rules.yaml')).rejects.toThrow(
       /ALERT_RULES \(\/nonexistent\/rules\.yaml\) is invalid:\n {2}\$: cannot be read/,

@@ -84,7 +84,10 @@ export function parseAlertRules(text: string, source: string): AlertRule[] {
     ]);
   }
   const problems = checkFile.Check(value) ? [] : schemaProblems(value);
-  if (problems.length === 0) problems.push(...semanticProblems((value as { rules: AlertRuleSpec[] }).rules));
+  // The checks between fields too, on what they can read, so that a file's problems come at once.
+  const rules = (value as { rules?: unknown } | null)?.rules;
+  for (const p of Array.isArray(rules) ? semanticProblems(rules) : [])
+    if (!problems.some((q) => q.rule === p.rule && q.field === p.field)) problems.push(p);
   if (problems.length > 0) throw new AlertRulesError(source, problems);
   return (value as { rules: AlertRuleSpec[] }).rules.map(resolveRule);
 }
@@ -119,23 +122,40 @@ function ruleName(rules: unknown, index: number): string {
   return typeof id === 'string' && id !== '' ? `rule '${id}'` : `rules[${index}]`;
 }
 
-/** Checks the schema cannot express: unique ids, bounds between fields. */
-function semanticProblems(rules: AlertRuleSpec[]): RuleProblem[] {
+/**
+ * Checks the schema cannot express: unique ids, bounds between fields. Each reads only fields of
+ * the type it needs, so it runs beside the schema's problems on a file that has some.
+ */
+function semanticProblems(rules: unknown[]): RuleProblem[] {
   const problems: RuleProblem[] = [];
   const seen = new Set<string>();
-  rules.forEach((rule, i) => {
+  const keyOf = (node: unknown): string | undefined =>
+    node !== null && typeof node === 'object' && Object.keys(node).length === 1
+      ? Object.keys(node)[0]
+      : undefined;
+  rules.forEach((raw, i) => {
+    const rule = (raw ?? {}) as Record<string, unknown>;
     const name = ruleName(rules, i);
-    if (seen.has(rule.id)) problems.push({ rule: name, field: 'id', reason: 'is used by an earlier rule' });
-    seen.add(rule.id);
-    if (rule.window !== undefined && minutes(rule.window) > MAX_ALERT_WINDOW_MS)
+    if (typeof rule.id === 'string') {
+      if (seen.has(rule.id)) problems.push({ rule: name, field: 'id', reason: 'is used by an earlier rule' });
+      seen.add(rule.id);
+    }
+    if (
+      typeof rule.window === 'string' &&
+      /^[1-9][0-9]*m$/.test(rule.window) &&
+      minutes(rule.window) > MAX_ALERT_WINDOW_MS
+    )
       problems.push({
         rule: name,
         field: 'window',
         reason: `must be at most ${MAX_ALERT_WINDOW_MS / MINUTE_MS}m`,
       });
-    const below = 'mean_compound_below' in rule.sentiment;
-    const falls = 'change_at_most' in rule.price;
-    if (below !== falls)
+    const sentiment = keyOf(rule.sentiment);
+    const price = keyOf(rule.price);
+    const below =
+      sentiment === 'mean_compound_below' ? true : sentiment === 'mean_compound_above' ? false : undefined;
+    const falls = price === 'change_at_most' ? true : price === 'change_at_least' ? false : undefined;
+    if (below !== undefined && falls !== undefined && below !== falls)
       problems.push({
         rule: name,
         field: 'price',
