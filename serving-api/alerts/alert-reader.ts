@@ -47,6 +47,38 @@ const matches = (row: AlertRow, filter: AlertFilter) =>
   (filter.rule === undefined || row.rule === filter.rule) &&
   (filter.status === undefined || row.status === filter.status);
 
+/**
+ * One symbol's alerts with opened_at in [from, to), newest first, page by page through the range
+ * reader, until the pages run out or `onPage` says it has enough. `call` wraps each read (the
+ * route's timeout and error count).
+ */
+export async function readSymbolAlerts(
+  store: ViewStore,
+  symbol: string,
+  from: number,
+  to: number,
+  pageSize: number,
+  onPage: (rows: readonly AlertRow[]) => 'enough' | 'more',
+  call: <T>(read: () => Promise<T>) => Promise<T> = (read) => read(),
+): Promise<void> {
+  let cursor: string | undefined;
+  do {
+    const page: RangePage<AlertRow> = await call(() =>
+      readRange<AlertRow>(store, {
+        table: TABLES.alertsBySymbol.name,
+        partition: { symbol },
+        from,
+        to,
+        limit: pageSize,
+        concurrency: 2,
+        ...(cursor ? { cursor } : {}),
+      }),
+    );
+    if (onPage(page.rows) === 'enough') return;
+    cursor = page.cursor;
+  } while (cursor);
+}
+
 export class AlertReader {
   constructor(private readonly options: AlertReaderOptions) {}
 
@@ -75,26 +107,22 @@ export class AlertReader {
     wanted: number,
   ): Promise<AlertRow[]> {
     const out: AlertRow[] = [];
-    let cursor: string | undefined;
-    do {
-      const page: RangePage<AlertRow> = await this.options.call(this.options.backend, () =>
-        readRange<AlertRow>(this.options.store, {
-          table: TABLES.alertsBySymbol.name,
-          partition: { symbol },
-          from,
-          to,
-          limit: wanted,
-          concurrency: 2,
-          ...(cursor ? { cursor } : {}),
-        }),
-      );
-      for (const row of page.rows) {
-        if (!matches(row, filter)) continue;
-        out.push(row);
-        if (out.length === wanted) return out;
-      }
-      cursor = page.cursor;
-    } while (cursor);
+    await readSymbolAlerts(
+      this.options.store,
+      symbol,
+      from,
+      to,
+      wanted,
+      (rows) => {
+        for (const row of rows) {
+          if (!matches(row, filter)) continue;
+          out.push(row);
+          if (out.length === wanted) return 'enough';
+        }
+        return 'more';
+      },
+      (read) => this.options.call(this.options.backend, read),
+    );
     return out;
   }
 }

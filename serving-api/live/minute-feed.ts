@@ -27,6 +27,7 @@ import type { SentimentMinuteRow } from '../../schemas/rows.js';
 import type { StreamMinute } from '../../schemas/stream.js';
 import { DAY_MS, formatEventTime, MINUTE_MS, windowStart } from '../../schemas/time.js';
 import { alertJson } from '../alerts/alert-json.js';
+import { readSymbolAlerts } from '../alerts/alert-reader.js';
 
 export interface MinuteFeedOptions {
   viewStore: ViewStore;
@@ -246,20 +247,10 @@ export class MinuteFeed {
     const from = to - 2 * MINUTE_MS - this.alertLookbackMs;
     const rows: AlertRow[] = [];
     try {
-      let cursor: string | undefined;
-      do {
-        const page = await readRange<AlertRow>(this.options.viewStore, {
-          table: TABLES.alertsBySymbol.name,
-          partition: { symbol },
-          from,
-          to,
-          limit: ALERT_PAGE,
-          concurrency: 2,
-          ...(cursor ? { cursor } : {}),
-        });
-        rows.push(...page.rows);
-        cursor = page.cursor;
-      } while (cursor);
+      await readSymbolAlerts(this.options.viewStore, symbol, from, to, ALERT_PAGE, (page) => {
+        rows.push(...page);
+        return 'more';
+      });
     } catch (error) {
       this.options.onError?.(error as Error);
       return;
