@@ -81,7 +81,6 @@ export const AlertRulesFileSchema = Type.Object(
   { rules: Type.Array(AlertRuleSchema) },
   { additionalProperties: false },
 );
-export type AlertRulesFile = Static<typeof AlertRulesFileSchema>;
 
 /** A rule with its defaults applied, durations in ms. */
 export interface AlertRule {

@@ -21,7 +21,7 @@
  * Pure: no I/O, no clock (`now` is only the rows' updated_at); `snapshot` is plain JSON.
  */
 import { type AlertEventKind, type AlertRow, type AlertRule, alertId } from '../../schemas/alerts.js';
-import { MINUTE_MS, utcDay } from '../../schemas/time.js';
+import { MINUTE_MS, utcDay, windowStart } from '../../schemas/time.js';
 
 /** What a rule needs of one final minute of a symbol. */
 export interface FinalMinute {
@@ -104,7 +104,8 @@ export class AlertEvaluator {
           // Nothing can be true until the next minute with data: skip the empty stretch.
           const nextData = s.minutes.find((x) => x.minute > m);
           if (nextData === undefined || nextData.minute + MINUTE_MS > watermark) {
-            m = windowFloor(watermark);
+            // The first minute not yet final.
+            m = windowStart(watermark, MINUTE_MS);
             break;
           }
           m = nextData.minute;
@@ -121,13 +122,6 @@ export class AlertEvaluator {
       if (drop > 0) s.minutes.splice(0, drop);
       if (s.minutes.length === 0 && s.open.length === 0) this.symbols.delete(symbol);
     }
-  }
-
-  /** Alerts open now, for status and tests. */
-  openAlerts(): AlertRow[] {
-    return [...this.symbols.values()].flatMap((s) =>
-      s.open.map((e) => ({ ...e.row, last_true_at: e.lastTrueAt })),
-    );
   }
 
   snapshot(): AlertEvaluatorState {
@@ -259,9 +253,4 @@ export function ruleHolds(rule: AlertRule, f: WindowFigures): boolean {
   return 'atMost' in rule.price
     ? f.priceChange <= rule.price.atMost + PRICE_EPSILON
     : f.priceChange >= rule.price.atLeast - PRICE_EPSILON;
-}
-
-/** The first minute not yet final under `watermark`. */
-function windowFloor(watermark: number): number {
-  return Math.floor(watermark / MINUTE_MS) * MINUTE_MS;
 }

@@ -136,6 +136,7 @@ describe('alert rules file', () => {
     );
     expect(problem('{"rules": ', 'rules.json')).toMatch(/is not valid JSON/);
     expect(problem('rule: []')).toMatch(/\$ field rules: is required/);
+    expect(problem('rule: []')).toMatch(/\$ field rule: is not a field of the file \(it has one: rules\)/);
   });
 
   it('reports a problem between fields beside the schema problems of the same file (the README example)', () => {

@@ -215,7 +215,7 @@ function schemaProblems(value: unknown): RuleProblem[] {
       for (const f of missing) add(`${e.instancePath}/${f}`, 'is required');
     } else if (e.keyword === 'additionalProperties') {
       for (const f of (e.params.additionalProperties as string[] | undefined) ?? [])
-        add(`${e.instancePath}/${f}`, `is not a rule field (fields: ${fieldNames(e.instancePath)})`);
+        add(`${e.instancePath}/${f}`, unknownField(e.instancePath));
     } else {
       add(
         e.instancePath,
@@ -237,8 +237,11 @@ function ruleProperties(): Record<string, TSchema> {
   return (AlertRuleSchema as unknown as { properties: Record<string, TSchema> }).properties;
 }
 
-function fieldNames(pointer: string): string {
-  return pointer.split('/').length <= 3 ? Object.keys(ruleProperties()).join(', ') : 'rules';
+/** What may stand where `pointer` has an unknown field: a rule's fields, or the file's one. */
+function unknownField(pointer: string): string {
+  return pointer === ''
+    ? 'is not a field of the file (it has one: rules)'
+    : `is not a rule field (fields: ${Object.keys(ruleProperties()).join(', ')})`;
 }
 
 function unionBranches(pointer: string): string[] {
