@@ -313,6 +313,14 @@ export const VARIABLES = {
     default: '0ms',
     parse: duration(0),
   }),
+  apiAnswerCacheMb: variable({
+    name: 'API_ANSWER_CACHE_MB',
+    description:
+      'MiB of serialized sentiment and candle answers the API keeps, each sent again while the rows it was merged from are unchanged (least recently used dropped first); 0: none',
+    form: 'an integer 0..65536',
+    default: '64',
+    parse: integer(0, 65_536),
+  }),
   metricsPort: variable({
     name: 'METRICS_PORT',
     description: 'port of a Prometheus /metrics endpoint for non-API processes; unset: none',
@@ -532,6 +540,8 @@ export interface Config {
     goldCacheDir: string | undefined;
     /** The speed view's minute-row cache (serving-api/speed/minute-cache.ts); 0 partitions: off. */
     speedCache: { maxPartitions: number; settleMs: number; maxAgeMs: number; coalesceMs: number };
+    /** Bytes of serialized series answers kept (serving-api/series-answer-cache.ts). */
+    answerCacheBytes: number;
   };
   metricsPort: number | undefined;
   watermarkDelayMs: number;
@@ -703,6 +713,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, now: number = D
         maxAgeMs: c.apiSpeedCacheMaxAge as number,
         coalesceMs: c.apiSpeedCoalesce as number,
       },
+      answerCacheBytes: (c.apiAnswerCacheMb as number) * 1024 * 1024,
     },
     metricsPort: c.metricsPort,
     watermarkDelayMs: c.watermarkDelay as number,

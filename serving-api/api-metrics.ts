@@ -20,6 +20,12 @@ export class ApiMetrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [this.registry],
   });
+  readonly seriesAnswers = new Counter({
+    name: 'api_series_answers_total',
+    help: 'sentiment and candle answers, by outcome: hit (sent again from the answer cache) or build (merged and serialized)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
   readonly backendErrors = new Counter({
     name: 'api_backend_errors_total',
     help: 'backend requests of the API that failed or passed API_BACKEND_TIMEOUT, by backend',

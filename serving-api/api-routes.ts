@@ -23,6 +23,7 @@ import { analyticsRoutes } from './routes/analytics.js';
 import { opsRoutes } from './routes/ops.js';
 import { sentimentRoutes } from './routes/sentiment.js';
 import { symbolRoutes } from './routes/symbols.js';
+import { SeriesAnswerCache } from './series-answer-cache.js';
 import { ServingViews } from './serving-views.js';
 import { SpeedReader } from './speed/speed-reader.js';
 
@@ -131,7 +132,10 @@ export async function registerApi(
     });
   }
 
-  await app.register(sentimentRoutes, { views });
+  const answers = new SeriesAnswerCache(api.answerCacheBytes, (outcome) =>
+    metrics.seriesAnswers.inc({ outcome }),
+  );
+  await app.register(sentimentRoutes, { views, answers });
   await app.register(symbolRoutes, { views, speedViewTtlMs: config.speedViewTtlMs });
   await app.register(analyticsRoutes, { views });
   await app.register(alertRoutes, {

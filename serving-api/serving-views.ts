@@ -3,13 +3,21 @@
  * Wires the horizon, the gold reader, the speed reader and the pure merge together; each route
  * turns the answer into its response schema.
  */
+
+import type { SentimentMinuteRow } from '../schemas/rows.js';
 import { normalizeSymbol } from '../schemas/symbol.js';
 import { MINUTE_MS } from '../schemas/time.js';
 import { UnknownSymbolError } from './errors.js';
 import type { GoldReader } from './gold/gold-reader.js';
 import type { Horizon, HorizonReader } from './gold/horizon.js';
 import type { MinuteFigures } from './merge/bucket-aggregate.js';
-import { goldReadRange, type MergedSeries, mergeSeries, speedReadRange } from './merge/merge.js';
+import {
+  goldReadRange,
+  type MergedSeries,
+  type MergeInput,
+  mergeSeries,
+  speedReadRange,
+} from './merge/merge.js';
 import type { SpeedReader } from './speed/speed-reader.js';
 
 export interface ServingViewsOptions {
@@ -26,6 +34,16 @@ export interface SeriesAnswer extends MergedSeries {
   /** The boundary the merge used (the horizon's coveredUntil), epoch ms. */
   boundary: number | null;
 }
+
+/** The inputs of one merge (merge/merge.ts), with the horizon they were cut at. */
+export interface SeriesInputs extends MergeInput {
+  horizon: Horizon | undefined;
+  gold: readonly MinuteFigures[];
+  speed: readonly SentimentMinuteRow[];
+}
+
+/** Gold rows of a merge that needs none: one shared array, so answers built on it compare equal. */
+const NO_ROWS: readonly MinuteFigures[] = Object.freeze([]);
 
 export class ServingViews {
   readonly now: () => number;
@@ -73,8 +91,11 @@ export class ServingViews {
     return symbol;
   }
 
-  /** The merged series of `symbol` over the aligned grid [from, to). */
-  async series(symbol: string, intervalMs: number, from: number, to: number): Promise<SeriesAnswer> {
+  /**
+   * What the merge of `symbol` over the aligned grid [from, to) needs: the horizon, the gold rows
+   * before it and the speed rows after it. Rows are the readers' and shared: not to be modified.
+   */
+  async seriesInputs(symbol: string, intervalMs: number, from: number, to: number): Promise<SeriesInputs> {
     const horizon = await this.horizon.current();
     const boundary = horizon?.coveredUntil ?? null;
     const speedFrom = this.speedFrom();
@@ -83,13 +104,19 @@ export class ServingViews {
     const [gold, speed] = await Promise.all([
       horizon && g.to > g.from
         ? this.gold.sentimentBuckets(horizon.runId, symbol, intervalMs, g.from, g.to)
-        : Promise.resolve([] as MinuteFigures[]),
+        : Promise.resolve(NO_ROWS),
       this.speed.minutes(symbol, s.from, s.to),
     ]);
-    return {
-      horizon,
-      boundary,
-      ...mergeSeries({ intervalMs, from, to, boundary, speedFrom, gold, speed }),
-    };
+    return { horizon, boundary, intervalMs, from, to, speedFrom, gold, speed };
   }
+
+  /** The merged series of `symbol` over the aligned grid [from, to). */
+  async series(symbol: string, intervalMs: number, from: number, to: number): Promise<SeriesAnswer> {
+    return mergeInputs(await this.seriesInputs(symbol, intervalMs, from, to));
+  }
+}
+
+/** The merge of what `seriesInputs` read. */
+export function mergeInputs(inputs: SeriesInputs): SeriesAnswer {
+  return { horizon: inputs.horizon, boundary: inputs.boundary, ...mergeSeries(inputs) };
 }

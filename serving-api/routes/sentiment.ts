@@ -3,9 +3,11 @@
  * bucket per interval with its source, the boundary and run id it was cut at, and the gaps.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
 import {
   CANDLE_INTERVALS,
   type Candle,
+  type CandleSeries,
   CandleSeriesSchema,
   CandlesQuerySchema,
   DEFAULT_SPAN_MS,
@@ -16,13 +18,15 @@ import {
   MAX_RANGE_MS,
   type SentimentBucket,
   SentimentQuerySchema,
+  type SentimentSeries,
   SentimentSeriesSchema,
   SymbolParamsSchema,
 } from '../../schemas/api.js';
 import { formatEventTime } from '../../schemas/time.js';
 import type { MergedBucket, SeriesGap } from '../merge/merge.js';
 import { resolveRange } from '../request-range.js';
-import type { SeriesAnswer, ServingViews } from '../serving-views.js';
+import type { SeriesAnswerCache } from '../series-answer-cache.js';
+import { mergeInputs, type SeriesAnswer, type ServingViews } from '../serving-views.js';
 
 export const errorResponses = {
   400: { ...ErrorSchema, description: 'a parameter is malformed or out of range; `parameter` names it' },
@@ -89,9 +93,20 @@ function candleJson({ source, aggregate: a }: MergedBucket): Candle | undefined 
 
 const describeLimits = INTERVALS.map((i) => `${i}: ${MAX_RANGE_MS[i] / 86_400_000} days`).join(', ');
 
-export const sentimentRoutes: FastifyPluginAsyncTypebox<{ views: ServingViews }> = async (app, { views }) => {
-  /** The range checked for the interval, the symbol checked, and the merged series: what both routes answer from. */
-  async function mergedSeries<I extends Interval>(
+/**
+ * Sends a body the route serialized with its own response schema (`reply.serialize`), with the
+ * content type Fastify gives a JSON object; the typed `send` only knows the payload as an object.
+ */
+function sendSerialized(reply: FastifyReply, body: Buffer) {
+  return reply.type('application/json; charset=utf-8').send(body as never);
+}
+
+export const sentimentRoutes: FastifyPluginAsyncTypebox<{
+  views: ServingViews;
+  answers: SeriesAnswerCache;
+}> = async (app, { views, answers }) => {
+  /** The range checked for the interval, the symbol checked, and what their merge is made of. */
+  async function seriesRequest<I extends Interval>(
     interval: I,
     request: { query: Parameters<typeof resolveRange>[0]; params: { symbol: string } },
   ) {
@@ -106,15 +121,15 @@ export const sentimentRoutes: FastifyPluginAsyncTypebox<{ views: ServingViews }>
       views.now(),
     );
     const symbol = await views.requireSymbol(request.params.symbol);
-    const answer = await views.series(symbol, INTERVAL_MS[interval], range.from, range.to);
-    return {
+    const inputs = await views.seriesInputs(symbol, INTERVAL_MS[interval], range.from, range.to);
+    const head = (answer: SeriesAnswer) => ({
       symbol,
       interval,
       from: formatEventTime(range.from),
       to: formatEventTime(range.to),
       ...horizonFields(answer),
-      answer,
-    };
+    });
+    return { key: `${symbol}|${interval}|${range.from}|${range.to}`, inputs, head };
   }
 
   app.get(
@@ -129,9 +144,18 @@ export const sentimentRoutes: FastifyPluginAsyncTypebox<{ views: ServingViews }>
         response: { 200: SentimentSeriesSchema, ...errorResponses },
       },
     },
-    async (request) => {
-      const { answer, ...head } = await mergedSeries(request.query.interval ?? '1m', request);
-      return { ...head, buckets: answer.buckets.map(bucketJson), gaps: answer.gaps.map(gapJson) };
+    async (request, reply) => {
+      const { key, inputs, head } = await seriesRequest(request.query.interval ?? '1m', request);
+      const body = answers.answer(`sentiment|${key}`, inputs, () => {
+        const answer = mergeInputs(inputs);
+        const payload: SentimentSeries = {
+          ...head(answer),
+          buckets: answer.buckets.map(bucketJson),
+          gaps: answer.gaps.map(gapJson),
+        };
+        return reply.serialize(payload) as string;
+      });
+      return sendSerialized(reply, body);
     },
   );
 
@@ -147,13 +171,18 @@ export const sentimentRoutes: FastifyPluginAsyncTypebox<{ views: ServingViews }>
         response: { 200: CandleSeriesSchema, ...errorResponses },
       },
     },
-    async (request) => {
-      const { answer, ...head } = await mergedSeries(request.query.interval ?? '1m', request);
-      return {
-        ...head,
-        candles: answer.buckets.map(candleJson).filter((c): c is Candle => c !== undefined),
-        gaps: answer.gaps.map(gapJson),
-      };
+    async (request, reply) => {
+      const { key, inputs, head } = await seriesRequest(request.query.interval ?? '1m', request);
+      const body = answers.answer(`candles|${key}`, inputs, () => {
+        const answer = mergeInputs(inputs);
+        const payload: CandleSeries = {
+          ...head(answer),
+          candles: answer.buckets.map(candleJson).filter((c): c is Candle => c !== undefined),
+          gaps: answer.gaps.map(gapJson),
+        };
+        return reply.serialize(payload) as string;
+      });
+      return sendSerialized(reply, body);
     },
   );
 };
