@@ -353,7 +353,7 @@ export const VARIABLES = {
   speedCheckpointInterval: variable({
     name: 'SPEED_CHECKPOINT_INTERVAL',
     description:
-      'how often each speed-layer task checkpoints and commits its offsets (after waiting for its sink writes); a restart replays at most this much',
+      'how often each speed-layer task checkpoints and commits its offsets (written once the sink writes before it are durable); a restart replays at most this much',
     form: 'a duration like 1s or 5s',
     default: '1s',
     parse: duration(10),

@@ -38,8 +38,13 @@ export async function readJson<T>(store: ObjectStore, key: string): Promise<T | 
   return bytes === undefined ? undefined : (JSON.parse(decoder.decode(bytes)) as T);
 }
 
+/** The bytes `writeJson` stores for `value`. */
+export function encodeJson(value: unknown): Uint8Array {
+  return encoder.encode(JSON.stringify(value, replacer));
+}
+
 export async function writeJson(store: ObjectStore, key: string, value: unknown): Promise<void> {
-  await store.put(key, encoder.encode(JSON.stringify(value, replacer)), { contentType: 'application/json' });
+  await store.put(key, encodeJson(value), { contentType: 'application/json' });
 }
 
 /** A finite number, or -Infinity for the null a non-finite one was stored as. */
@@ -58,6 +63,11 @@ export class Checkpoints {
 
   write(task: string, state: unknown): Promise<void> {
     return writeJson(this.store, checkpointKey(this.group, task), state);
+  }
+
+  /** Stores what `encodeJson` made of a state captured earlier (a checkpoint written in the background). */
+  writeEncoded(task: string, bytes: Uint8Array): Promise<void> {
+    return this.store.put(checkpointKey(this.group, task), bytes, { contentType: 'application/json' });
   }
 
   delete(task: string): Promise<void> {

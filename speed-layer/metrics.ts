@@ -84,6 +84,13 @@ export class SpeedMetrics {
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });
+  readonly checkpointPhase = new Histogram({
+    name: 'speed_checkpoint_seconds',
+    help: 'time of each phase of a checkpoint, per stage: capture (the stage stops reading for it), drain (waiting for the sink writes it covers) and write (checkpoint objects, bronze progress, the Kafka commit); drain and write run in the background except at a rebalance or shutdown',
+    labelNames: ['stage', 'phase'],
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
   readonly sinkErrors = new Counter({
     name: 'speed_sink_errors_total',
     help: 'failed sink writes (retried), per sink',

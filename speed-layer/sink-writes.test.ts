@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TABLES } from '../schemas/cassandra.js';
-import { checkpointDue, WriteChain, WritePipeline } from './sink-writes.js';
+import { SpeedMetrics } from './metrics.js';
+import { BackgroundCheckpoints, WriteChain, WritePipeline } from './sink-writes.js';
 import { lastVersions } from './symbol-stage.js';
 
 function deferred() {
@@ -117,33 +118,95 @@ describe('WriteChain', () => {
   });
 });
 
-describe('checkpointDue', () => {
-  it('drains first, once, and only when some task is due', async () => {
-    const calls: string[] = [];
+describe('BackgroundCheckpoints', () => {
+  const tick = () => new Promise((r) => setTimeout(r, 0));
+
+  function background() {
+    const { deps: d } = deps();
+    const pipeline = new WritePipeline(d, 4);
+    const checkpoints = new BackgroundCheckpoints(pipeline, new SpeedMetrics(), 'test');
     const tasks = new Map([
       [0, { lastCheckpointAt: 0 }],
       [1, { lastCheckpointAt: 900 }],
     ]);
-    const run = (now: number, force = false) =>
-      checkpointDue(
-        tasks,
-        now,
-        force,
-        1000,
-        async () => {
-          calls.push('drain');
-        },
-        async (p) => {
-          calls.push(`checkpoint ${p}`);
-        },
-      );
+    const log: string[] = [];
+    const run = (now: number, force = false, write: (p: number) => Promise<void> = async () => {}) =>
+      checkpoints.due(tasks, now, force, 1000, (p, task) => {
+        task.lastCheckpointAt = now; // as a stage's capture does
+        log.push(`capture ${p}`);
+        return async () => {
+          await write(p);
+          log.push(`written ${p}`);
+        };
+      });
+    return { pipeline, checkpoints, run, log };
+  }
+
+  it('captures only the tasks due, and none before any is', async () => {
+    const { run, log, checkpoints } = background();
     await run(500);
-    expect(calls).toEqual([]);
+    expect(log).toEqual([]);
     await run(1000);
-    expect(calls).toEqual(['drain', 'checkpoint 0']);
-    calls.length = 0;
-    await run(1000, true);
-    expect(calls).toEqual(['drain', 'checkpoint 0', 'checkpoint 1']);
+    await checkpoints.finish();
+    expect(log).toEqual(['capture 0', 'written 0']);
+  });
+
+  it('writes once the batches submitted before the capture are durable, not those after, and returns at once', async () => {
+    const { pipeline, run, log, checkpoints } = background();
+    const before = deferred();
+    await pipeline.submit([before.promise]);
+    await run(1000);
+    const after = deferred();
+    await pipeline.submit([after.promise]);
+    await tick();
+    expect(log).toEqual(['capture 0']);
+    before.resolve();
+    await checkpoints.finish();
+    expect(log).toEqual(['capture 0', 'written 0']);
+    after.resolve();
+    await pipeline.drain();
+  });
+
+  it('keeps one checkpoint in flight: a task due meanwhile waits for the next call after it', async () => {
+    const { run, log, checkpoints } = background();
+    const slow = deferred();
+    await run(1000, false, () => slow.promise);
+    await run(2000);
+    expect(log).toEqual(['capture 0']);
+    slow.resolve();
+    await checkpoints.finish();
+    await run(2000);
+    await checkpoints.finish();
+    expect(log).toEqual(['capture 0', 'written 0', 'capture 0', 'capture 1', 'written 0', 'written 1']);
+  });
+
+  it('throws a failed checkpoint at the next call, once, then writes again', async () => {
+    const { run, log, checkpoints } = background();
+    await run(1000, false, async () => {
+      throw new Error('lake down');
+    });
+    await checkpoints.settle().catch(() => undefined);
+    // settle forgets the failure (the stage rebuilds); a fresh failure is what the next call throws.
+    await run(2000, false, async () => {
+      throw new Error('lake still down');
+    });
+    await tick();
+    await expect(run(3000)).rejects.toThrow('lake still down');
+    await run(3000);
+    await checkpoints.finish();
+    expect(log.filter((l) => l.startsWith('written'))).toEqual(['written 0', 'written 1']);
+  });
+
+  it('waits for the one in flight when forced, then writes every task before returning', async () => {
+    const { run, log } = background();
+    const slow = deferred();
+    await run(1000, false, () => slow.promise);
+    const forced = run(1000, true);
+    await tick();
+    expect(log).toEqual(['capture 0']);
+    slow.resolve();
+    await forced;
+    expect(log).toEqual(['capture 0', 'written 0', 'capture 0', 'capture 1', 'written 0', 'written 1']);
   });
 });
 

@@ -79,6 +79,13 @@ export class WritePipeline {
     while (this.inFlight.length > 0) await this.settleOldest();
   }
 
+  /** Resolves once every batch in flight now is written (later ones aside); rejects on a failure. */
+  written(): Promise<void> {
+    return Promise.all(this.inFlight.map((batch) => batch.settled)).then((batches) => {
+      for (const results of batches) for (const r of results) if (r.status === 'rejected') throw r.reason;
+    });
+  }
+
   /** Waits for every batch in flight, ignoring failures: nothing is left running after it. */
   async settle(): Promise<void> {
     const all = this.inFlight.splice(0);
@@ -121,20 +128,97 @@ export class WriteChain {
   }
 }
 
+/** A checkpoint's state, captured; the function writes it (and commits what it covers). */
+export type CapturedCheckpoint = () => Promise<void>;
+
 /**
- * Checkpoints every task whose checkpoint interval has passed (all of them when `force`), after
- * `beforeAny` (the stage draining its write pipeline) when there is at least one.
+ * Checkpoints taken at a batch boundary and written in the background, as Flink snapshots state
+ * asynchronously: a task's state is captured at once (encoded, so later batches cannot change it),
+ * then written, and its offsets committed, once every sink write submitted before it is durable,
+ * while the stage reads on. A stage used to stop reading for the whole checkpoint, its writes'
+ * drain and four or five round trips to the lake and Kafka (bench/RESULTS.md, issue 10 latency).
+ *
+ * One checkpoint is in flight per stage: a task due while one runs waits for the next call after
+ * it. A checkpoint that fails is thrown at the stage's next call, and the stage rebuilds its tasks
+ * from the last checkpoint written, as after a failed sink write. A forced checkpoint (a
+ * rebalance, a shutdown) waits for the one in flight, then runs in the foreground.
  */
-export async function checkpointDue<T extends { lastCheckpointAt: number }>(
-  tasks: ReadonlyMap<number, T>,
-  now: number,
-  force: boolean,
-  intervalMs: number,
-  beforeAny: () => Promise<void>,
-  checkpoint: (partition: number, task: T) => Promise<void>,
-): Promise<void> {
-  const due = [...tasks].filter(([, task]) => force || now - task.lastCheckpointAt >= intervalMs);
-  if (due.length === 0) return;
-  await beforeAny();
-  await Promise.all(due.map(([partition, task]) => checkpoint(partition, task)));
+export class BackgroundCheckpoints {
+  private running: Promise<void> | undefined;
+  private failure: { error: unknown } | undefined;
+
+  constructor(
+    private readonly pipeline: WritePipeline,
+    private readonly metrics: SpeedMetrics,
+    private readonly stage: string,
+  ) {}
+
+  /**
+   * Captures every task whose interval has passed (all of them when `force`) and writes them:
+   * in the background, or before returning when forced. `capture` returns nothing for a task
+   * with nothing new to write.
+   */
+  async due<T extends { lastCheckpointAt: number }>(
+    tasks: ReadonlyMap<number, T>,
+    now: number,
+    force: boolean,
+    intervalMs: number,
+    capture: (partition: number, task: T) => CapturedCheckpoint | undefined,
+  ): Promise<void> {
+    if (force) await this.finish();
+    this.rethrow();
+    if (this.running) return;
+    const due = [...tasks].filter(([, task]) => force || now - task.lastCheckpointAt >= intervalMs);
+    if (due.length === 0) return;
+    const captureTimer = this.metrics.checkpointPhase.startTimer({ stage: this.stage, phase: 'capture' });
+    const writes = due.flatMap(([partition, task]) => capture(partition, task) ?? []);
+    captureTimer();
+    if (writes.length === 0) return;
+    // Taken now: the batches the captured state covers, not those submitted while it is written.
+    const durable = this.pipeline.written();
+    const run = (async () => {
+      const drained = this.metrics.checkpointPhase.startTimer({ stage: this.stage, phase: 'drain' });
+      await durable;
+      drained();
+      const written = this.metrics.checkpointPhase.startTimer({ stage: this.stage, phase: 'write' });
+      await Promise.all(writes.map((write) => write()));
+      written();
+    })();
+    if (force) return run;
+    const running: Promise<void> = run
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          this.failure = { error };
+        },
+      )
+      .finally(() => {
+        if (this.running === running) this.running = undefined;
+      });
+    this.running = running;
+  }
+
+  /** Waits for the checkpoint in flight; throws its failure. */
+  async finish(): Promise<void> {
+    await this.running;
+    this.rethrow();
+  }
+
+  /** Waits for the checkpoint in flight, forgetting a failure (the stage is rebuilt anyway). */
+  async settle(): Promise<void> {
+    await this.running;
+    this.failure = undefined;
+  }
+
+  /** Whether a checkpoint is being written. */
+  get inFlight(): boolean {
+    return this.running !== undefined;
+  }
+
+  private rethrow(): void {
+    const failure = this.failure;
+    if (!failure) return;
+    this.failure = undefined;
+    throw failure.error;
+  }
 }

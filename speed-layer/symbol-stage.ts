@@ -34,10 +34,16 @@ import { decodeInternalRecord } from '../schemas/speed.js';
 import { utcDay } from '../schemas/time.js';
 import type { AlertTransition } from './alerts/alert-evaluator.js';
 import { BronzeBatcher, type ClosedBronzeObject } from './bronze-batcher.js';
-import { BronzeProgress } from './checkpoints.js';
+import { BronzeProgress, encodeJson } from './checkpoints.js';
 import { type DeadLetter, deadLetter, futureRejection } from './dead-letters.js';
 import type { PricedTweetRow } from './joins.js';
-import { checkpointDue, putBronzeObjects, WriteChain, WritePipeline } from './sink-writes.js';
+import {
+  BackgroundCheckpoints,
+  type CapturedCheckpoint,
+  putBronzeObjects,
+  WriteChain,
+  WritePipeline,
+} from './sink-writes.js';
 import { commitCheckpointed, type Stage } from './stage-loop.js';
 import { SymbolTask, type SymbolTaskState } from './symbol-task.js';
 import { DEFAULT_SINK_BATCHES_IN_FLIGHT, type StageDeps } from './tweet-stage.js';
@@ -148,6 +154,7 @@ export class SymbolStage implements Stage {
   private readonly pendingSeeks: TopicPartitionOffset[] = [];
   private readonly listeners: MinuteListener[] = [];
   private readonly pipeline: WritePipeline;
+  private readonly checkpoints: BackgroundCheckpoints;
   private tickEndsCheckedAt = Number.NEGATIVE_INFINITY;
   /**
    * Alert events of successive batches are produced one batch after the other (opened before
@@ -164,6 +171,7 @@ export class SymbolStage implements Stage {
       deps,
       deps.settings.sinkBatchesInFlight ?? DEFAULT_SINK_BATCHES_IN_FLIGHT,
     );
+    this.checkpoints = new BackgroundCheckpoints(this.pipeline, deps.metrics, this.name);
   }
 
   /**
@@ -266,13 +274,14 @@ export class SymbolStage implements Stage {
       entry.closed.push(...entry.batcher.flush());
     }
     await this.writeOutputs(now);
+    await this.checkpoints.finish();
     await this.pipeline.drain();
-    await Promise.all(numbers.map((p) => this.checkpoint(p, this.tasks.get(p) as SymbolTaskEntry, now)));
+    await Promise.all(numbers.map((p) => this.capture(p, this.tasks.get(p) as SymbolTaskEntry, now)?.()));
     for (const p of numbers) this.tasks.delete(p);
   }
 
-  settle(): Promise<void> {
-    return this.pipeline.settle();
+  async settle(): Promise<void> {
+    await Promise.all([this.pipeline.settle(), this.checkpoints.settle()]);
   }
 
   writes(): { inFlight: number; settled: number } {
@@ -370,13 +379,8 @@ export class SymbolStage implements Stage {
       if (aged.length > 0) entry.closed.push(...aged);
     }
     await this.writeOutputs(now);
-    await checkpointDue(
-      this.tasks,
-      now,
-      force,
-      this.deps.settings.checkpointIntervalMs,
-      () => this.pipeline.drain(),
-      (p, entry) => this.checkpoint(p, entry, now),
+    await this.checkpoints.due(this.tasks, now, force, this.deps.settings.checkpointIntervalMs, (p, entry) =>
+      this.capture(p, entry, now),
     );
     await this.recordLag(now);
     await this.holdTickInputsReadBehind(now);
@@ -519,9 +523,15 @@ export class SymbolStage implements Stage {
     ];
   }
 
-  private async checkpoint(partition: number, entry: SymbolTaskEntry, now: number): Promise<void> {
+  /**
+   * The task's state as of now, captured (the mentions awaited since the last checkpoint as a
+   * segment, the task's snapshot, its next offsets), and the writing of it: segment, checkpoint,
+   * bronze progress, commit. Only one is in flight at a time, so `seq` and `segments` are the
+   * last written checkpoint's when the next one is captured.
+   */
+  private capture(partition: number, entry: SymbolTaskEntry, now: number): CapturedCheckpoint | undefined {
     entry.lastCheckpointAt = now;
-    if (entry.internalNext === undefined && entry.tickNext === undefined) return;
+    if (entry.internalNext === undefined && entry.tickNext === undefined) return undefined;
     const internalOffset = entry.internalNext ?? 0;
     const tickPosition = entry.tickNext ?? 0;
     const tickOffset = Math.min(tickPosition, entry.batcher.lowestOpenOffset() ?? tickPosition);
@@ -529,42 +539,48 @@ export class SymbolStage implements Stage {
     const seq = entry.seq + 1;
     const awaited = entry.task.takeAwaited();
     let segments = entry.segments;
+    let segment: { name: string; bytes: Uint8Array } | undefined;
     if (awaited.length > 0) {
       // Named by the checkpoint's number: a crash before the checkpoint below leaves an object no
       // checkpoint lists, which the same number overwrites next time.
       const name = pendingSegmentName(partition, seq);
-      await checkpoints.write(name, encodeSegment(awaited));
+      segment = { name, bytes: encodeJson(encodeSegment(awaited)) };
       let maxCreatedAt = Number.NEGATIVE_INFINITY;
       for (const row of awaited) if (row.created_at > maxCreatedAt) maxCreatedAt = row.created_at;
       segments = [...segments, { name, maxCreatedAt }];
     }
     const released = entry.task.releasedThreshold();
     const kept = segments.filter((s) => s.maxCreatedAt >= released);
-    await checkpoints.write(symbolTaskName(partition), {
+    const dropped = segments.filter((s) => s.maxCreatedAt < released);
+    const state = encodeJson({
       task: entry.task.snapshot(false),
       internalOffset,
       tickOffset,
       seq,
       pendingSegments: kept,
     } satisfies SymbolCheckpoint);
-    entry.seq = seq;
-    entry.segments = kept;
-    this.deps.crash.reached('after-checkpoint');
-    // Listed by no checkpoint now; a failed delete only leaves an object nothing reads.
-    const dropped = segments.filter((s) => s.maxCreatedAt < released);
-    await Promise.all(dropped.map((s) => checkpoints.delete(s.name).catch(() => undefined)));
-    await entry.progress.record(entry.task.watermark(now), now);
-    const offsets = [];
+    const watermark = entry.task.watermark(now);
+    const offsets: TopicPartitionOffset[] = [];
     if (entry.internalNext !== undefined)
       offsets.push({ topic: this.internalTopic, partition, offset: internalOffset });
     if (entry.tickNext !== undefined)
       offsets.push({ topic: this.deps.settings.topics.prices, partition, offset: tickOffset });
-    await commitCheckpointed(this.consumer, offsets, this.deps.logger);
     const stats = entry.task.stats();
-    const name = symbolTaskName(partition);
-    metrics.openWindows.set({ task: name }, stats.openWindows);
-    metrics.stateSize.set({ task: name, kind: 'pending-mentions' }, stats.pendingMentions);
-    metrics.stateSize.set({ task: name, kind: 'buffered-ticks' }, stats.bufferedTicks);
+    return async () => {
+      if (segment) await checkpoints.writeEncoded(segment.name, segment.bytes);
+      await checkpoints.writeEncoded(symbolTaskName(partition), state);
+      entry.seq = seq;
+      entry.segments = kept;
+      this.deps.crash.reached('after-checkpoint');
+      // Listed by no checkpoint now; a failed delete only leaves an object nothing reads.
+      await Promise.all(dropped.map((s) => checkpoints.delete(s.name).catch(() => undefined)));
+      await entry.progress.record(watermark, now);
+      await commitCheckpointed(this.consumer, offsets, this.deps.logger);
+      const name = symbolTaskName(partition);
+      metrics.openWindows.set({ task: name }, stats.openWindows);
+      metrics.stateSize.set({ task: name, kind: 'pending-mentions' }, stats.pendingMentions);
+      metrics.stateSize.set({ task: name, kind: 'buffered-ticks' }, stats.bufferedTicks);
+    };
   }
 
   private async recordLag(now: number): Promise<void> {

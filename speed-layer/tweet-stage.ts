@@ -26,12 +26,18 @@ import { BRONZE_DATASETS } from '../schemas/lake.js';
 import { type BronzeTweetRow, BronzeTweetRowSchema } from '../schemas/rows.js';
 import { encodeInternalRecord } from '../schemas/speed.js';
 import { BronzeBatcher, type ClosedBronzeObject } from './bronze-batcher.js';
-import { BronzeProgress, type Checkpoints, timeOrNone } from './checkpoints.js';
+import { BronzeProgress, type Checkpoints, encodeJson, timeOrNone } from './checkpoints.js';
 import type { CrashPoints } from './crash-points.js';
 import type { DeadLetter } from './dead-letters.js';
 import type { SpeedMetrics } from './metrics.js';
 import type { VaderScorer } from './sentiment/vader.js';
-import { checkpointDue, putBronzeObjects, WriteChain, WritePipeline } from './sink-writes.js';
+import {
+  BackgroundCheckpoints,
+  type CapturedCheckpoint,
+  putBronzeObjects,
+  WriteChain,
+  WritePipeline,
+} from './sink-writes.js';
 import { commitCheckpointed, type Stage } from './stage-loop.js';
 import { TweetIngest, type TweetResumePoint } from './tweet-ingest.js';
 
@@ -88,6 +94,7 @@ export class TweetStage implements Stage {
   /** Internal partition per symbol: murmur2 of the key's bytes, once per symbol, not per mention. */
   private readonly symbolPartitions = new Map<string, number>();
   private readonly pipeline: WritePipeline;
+  private readonly checkpoints: BackgroundCheckpoints;
 
   constructor(
     private readonly deps: StageDeps,
@@ -99,6 +106,7 @@ export class TweetStage implements Stage {
       deps,
       deps.settings.sinkBatchesInFlight ?? DEFAULT_SINK_BATCHES_IN_FLIGHT,
     );
+    this.checkpoints = new BackgroundCheckpoints(this.pipeline, deps.metrics, this.name);
   }
 
   /**
@@ -186,15 +194,16 @@ export class TweetStage implements Stage {
       task.closed.push(...task.batcher.flush());
     }
     await this.writeOutputs(now);
+    await this.checkpoints.finish();
     await this.pipeline.drain();
     await Promise.all(
-      mine.map(({ partition }) => this.checkpoint(partition, this.tasks.get(partition) as TweetTask, now)),
+      mine.map(({ partition }) => this.capture(partition, this.tasks.get(partition) as TweetTask, now)?.()),
     );
     for (const { partition } of mine) this.tasks.delete(partition);
   }
 
-  settle(): Promise<void> {
-    return this.pipeline.settle();
+  async settle(): Promise<void> {
+    await Promise.all([this.pipeline.settle(), this.checkpoints.settle()]);
   }
 
   writes(): { inFlight: number; settled: number } {
@@ -229,13 +238,8 @@ export class TweetStage implements Stage {
       if (aged.length > 0) task.closed.push(...aged);
     }
     await this.writeOutputs(now);
-    await checkpointDue(
-      this.tasks,
-      now,
-      force,
-      this.deps.settings.checkpointIntervalMs,
-      () => this.pipeline.drain(),
-      (p, task) => this.checkpoint(p, task, now),
+    await this.checkpoints.due(this.tasks, now, force, this.deps.settings.checkpointIntervalMs, (p, task) =>
+      this.capture(p, task, now),
     );
     await this.recordLag(now);
   }
@@ -314,9 +318,13 @@ export class TweetStage implements Stage {
     await this.pipeline.submit(writes);
   }
 
-  private async checkpoint(partition: number, task: TweetTask, now: number): Promise<void> {
+  /**
+   * The partition's resume point as of now (its offset and max event time), captured, and the
+   * writing of it: checkpoint, bronze progress, commit. Nothing when it has not moved.
+   */
+  private capture(partition: number, task: TweetTask, now: number): CapturedCheckpoint | undefined {
     const position = task.ingest.position();
-    if (position === undefined) return;
+    if (position === undefined) return undefined;
     const bound = Math.min(
       position,
       task.batcher.lowestOpenOffset() ?? position,
@@ -324,24 +332,25 @@ export class TweetStage implements Stage {
     );
     const resume = task.ingest.resumePoint(bound);
     task.lastCheckpointAt = now;
-    if (!resume || resume.offset === task.committed) return;
+    if (!resume || resume.offset === task.committed) return undefined;
     const { checkpoints, settings, metrics } = this.deps;
-    await checkpoints.write(tweetTaskName(partition), {
+    const state = encodeJson({
       offset: resume.offset,
       maxEventTime: resume.maxEventTime,
     } satisfies TweetCheckpoint);
-    this.deps.crash.reached('after-checkpoint');
-    await task.progress.record(resume.maxEventTime - settings.delayMs, now);
-    await commitCheckpointed(
-      this.consumer,
-      [{ topic: this.deps.settings.topics.tweets, partition, offset: resume.offset }],
-      this.deps.logger,
-    );
-    task.committed = resume.offset;
-    metrics.watermark.set(
-      { input: `${this.deps.settings.topics.tweets}/${partition}` },
-      Math.max(0, task.ingest.watermark()),
-    );
+    const watermark = Math.max(0, task.ingest.watermark());
+    return async () => {
+      await checkpoints.writeEncoded(tweetTaskName(partition), state);
+      this.deps.crash.reached('after-checkpoint');
+      await task.progress.record(resume.maxEventTime - settings.delayMs, now);
+      await commitCheckpointed(
+        this.consumer,
+        [{ topic: this.deps.settings.topics.tweets, partition, offset: resume.offset }],
+        this.deps.logger,
+      );
+      task.committed = resume.offset;
+      metrics.watermark.set({ input: `${this.deps.settings.topics.tweets}/${partition}` }, watermark);
+    };
   }
 
   private recordLag(now: number): Promise<void> {
