@@ -11,6 +11,7 @@
  *  5. with the same process running: publication → Cassandra latency at a paced 5,000 tweets/s.
  *
  * Sizes: SPEED_REAL_TWEETS (default 1,500,000), SPEED_REAL_LATENCY_SECONDS (60),
+ * SPEED_REAL_SAMPLE_EVERY (250: one tweet with a cashtag in that many is probed),
  * SPEED_REAL_SKIP_SPARK=1 to leave the anchor out.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
@@ -37,6 +38,50 @@ import { runOperators } from './speed-real/operators-runner.js';
 import { CpuWindow, loadAverage, rssMiB } from './speed-real/process-sampler.js';
 
 const root = join(import.meta.dirname, '..');
+
+/** The series of histogram `name` in a /metrics body, by series name and labels. */
+function histogramSeries(body: string, name: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of body.split('\n')) {
+    if (!line.startsWith(`${name}_`)) continue;
+    const space = line.lastIndexOf(' ');
+    out.set(line.slice(0, space), Number(line.slice(space + 1)));
+  }
+  return out;
+}
+
+/**
+ * Histogram `name` between two /metrics bodies, per label set: count, mean, and the share under
+ * 0.1 s / 0.5 s / 1 s.
+ */
+function histogramNotes(name: string, beforeBody: string, afterBody: string): string[] {
+  const before = histogramSeries(beforeBody, name);
+  const after = histogramSeries(afterBody, name);
+  const delta = (key: string) => (after.get(key) ?? 0) - (before.get(key) ?? 0);
+  const notes = [`${name}: count, mean, share under 0.1 s / 0.5 s / 1 s`];
+  for (const key of after.keys()) {
+    const labels = new RegExp(`^${name}_count\\{(.*)\\}$`).exec(key)?.[1];
+    if (labels === undefined) continue;
+    const count = delta(key);
+    if (count === 0) continue;
+    const sum = delta(`${name}_sum{${labels}}`);
+    const under = (le: string) =>
+      `${((delta(`${name}_bucket{le="${le}",${labels}}`) / count) * 100).toFixed(0)}%`;
+    notes.push(
+      `  ${labels.replaceAll('"', '')}: ${count}, mean ${((sum / count) * 1000).toFixed(1)} ms, ${under('0.1')} / ${under('0.5')} / ${under('1')}`,
+    );
+  }
+  return notes;
+}
+
+/** Sink batches and checkpoint pauses between two /metrics bodies. */
+function sinkBatchNotes(beforeBody: string, afterBody: string): string[] {
+  return [
+    ...histogramNotes('speed_sink_write_seconds', beforeBody, afterBody),
+    ...histogramNotes('speed_checkpoint_seconds', beforeBody, afterBody),
+  ];
+}
+
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
 if (!process.env.KAFKA_BROKERS || !process.env.CASSANDRA_CONTACT_POINTS || !process.env.S3_ENDPOINT) {
@@ -289,24 +334,7 @@ for (const p of e2e.processes)
 notes.push(
   `Cassandra rows written, estimated from the data: ${pairs} tweets_by_symbol rows, each written once whole with its price (again only when the final price differs), + ${tickCount} ticks + minute-row upserts: ~${Math.round(pairs / e2eSeconds).toLocaleString('en-US')} rows/s`,
 );
-notes.push('sink batches (speed_sink_write_seconds): count, mean, share under 0.1 s / 0.5 s / 1 s');
-for (const sink of new Set(
-  [...sinkBody.matchAll(/speed_sink_write_seconds_count\{sink="([^"]+)"\}/g)].map((m) => m[1] as string),
-)) {
-  const value = (name: string, extra = '') =>
-    Number(new RegExp(`${name}\\{${extra}sink="${sink}"\\} ([0-9.e+-]+)`).exec(sinkBody)?.[1] ?? Number.NaN);
-  const bucket = (le: string) =>
-    Number(
-      new RegExp(`speed_sink_write_seconds_bucket\\{le="${le}",sink="${sink}"\\} ([0-9.e+-]+)`).exec(
-        sinkBody,
-      )?.[1] ?? Number.NaN,
-    );
-  const count = value('speed_sink_write_seconds_count');
-  const sum = value('speed_sink_write_seconds_sum');
-  notes.push(
-    `  ${sink}: ${count} batches, mean ${((sum / count) * 1000).toFixed(1)} ms, ${((bucket('0.1') / count) * 100).toFixed(0)}% / ${((bucket('0.5') / count) * 100).toFixed(0)}% / ${((bucket('1') / count) * 100).toFixed(0)}%`,
-  );
-}
+notes.push(...sinkBatchNotes('', sinkBody));
 
 // 5. Latency at 5,000 tweets/s, same process, now caught up.
 const cpuLatency = new CpuWindow({ 'sentiment speed': pid, ...serverPids });
@@ -322,9 +350,13 @@ const latency = await measureLatency({
   pricesTopic: topics.prices,
   ratePerSecond: LATENCY_RATE,
   seconds: LATENCY_SECONDS,
-  sampleEvery: 50,
+  sampleEvery: Number(process.env.SPEED_REAL_SAMPLE_EVERY ?? 250),
 });
 const latencyCpu = cpuLatency.stop();
+const latencySinkNotes = sinkBatchNotes(
+  sinkBody,
+  await (await fetch(`http://127.0.0.1:${port}/metrics`)).text(),
+);
 restartedSince(serverPids, 'the end-to-end or latency run');
 loads.push(loadAverage());
 clearInterval(rssTimer);
@@ -378,6 +410,7 @@ notes.push(
 notes.push(
   `CPU during the latency run (${latencyCpu.wallSeconds.toFixed(0)} s): ${latencyCpu.processes.map((p) => `${p.name} ${p.cores.toFixed(2)}`).join(', ')} cores`,
 );
+notes.push('during the latency run:', ...latencySinkNotes.map((line) => `  ${line}`));
 notes.push(
   `RSS of sentiment speed, ${rssValues.length} samples at 1 s: min ${Math.min(...rssValues).toFixed(0)} MiB, max ${Math.max(...rssValues).toFixed(0)} MiB; mean of the first / middle / last third ${avg(rssValues.slice(0, third)).toFixed(0)} / ${avg(rssValues.slice(third, 2 * third)).toFixed(0)} / ${avg(rssValues.slice(2 * third)).toFixed(0)} MiB`,
 );
