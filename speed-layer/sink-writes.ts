@@ -135,8 +135,8 @@ export type CapturedCheckpoint = () => Promise<void>;
  * Checkpoints taken at a batch boundary and written in the background, as Flink snapshots state
  * asynchronously: a task's state is captured at once (encoded, so later batches cannot change it),
  * then written, and its offsets committed, once every sink write submitted before it is durable,
- * while the stage reads on. A stage used to stop reading for the whole checkpoint, its writes'
- * drain and four or five round trips to the lake and Kafka (bench/RESULTS.md, issue 10 latency).
+ * while the stage reads on, instead of stopping for its writes' drain and four or five round trips
+ * to the lake and Kafka.
  *
  * One checkpoint is in flight per stage: a task due while one runs waits for the next call after
  * it. A checkpoint that fails is thrown at the stage's next call, and the stage rebuilds its tasks
