@@ -210,11 +210,6 @@ export class BackgroundCheckpoints {
     this.failure = undefined;
   }
 
-  /** Whether a checkpoint is being written. */
-  get inFlight(): boolean {
-    return this.running !== undefined;
-  }
-
   private rethrow(): void {
     const failure = this.failure;
     if (!failure) return;
