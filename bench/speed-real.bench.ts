@@ -75,7 +75,7 @@ function histogramNotes(name: string, beforeBody: string, afterBody: string): st
 }
 
 /** Sink batches and checkpoint pauses between two /metrics bodies. */
-function sinkBatchNotes(beforeBody: string, afterBody: string): string[] {
+function sinkAndCheckpointNotes(beforeBody: string, afterBody: string): string[] {
   return [
     ...histogramNotes('speed_sink_write_seconds', beforeBody, afterBody),
     ...histogramNotes('speed_checkpoint_seconds', beforeBody, afterBody),
@@ -334,7 +334,7 @@ for (const p of e2e.processes)
 notes.push(
   `Cassandra rows written, estimated from the data: ${pairs} tweets_by_symbol rows, each written once whole with its price (again only when the final price differs), + ${tickCount} ticks + minute-row upserts: ~${Math.round(pairs / e2eSeconds).toLocaleString('en-US')} rows/s`,
 );
-notes.push(...sinkBatchNotes('', sinkBody));
+notes.push(...sinkAndCheckpointNotes('', sinkBody));
 
 // 5. Latency at 5,000 tweets/s, same process, now caught up.
 const cpuLatency = new CpuWindow({ 'sentiment speed': pid, ...serverPids });
@@ -353,7 +353,7 @@ const latency = await measureLatency({
   sampleEvery: Number(process.env.SPEED_REAL_SAMPLE_EVERY ?? 250),
 });
 const latencyCpu = cpuLatency.stop();
-const latencySinkNotes = sinkBatchNotes(
+const latencySinkNotes = sinkAndCheckpointNotes(
   sinkBody,
   await (await fetch(`http://127.0.0.1:${port}/metrics`)).text(),
 );

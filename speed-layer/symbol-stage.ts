@@ -566,9 +566,10 @@ export class SymbolStage implements Stage {
     if (entry.tickNext !== undefined)
       offsets.push({ topic: this.deps.settings.topics.prices, partition, offset: tickOffset });
     const stats = entry.task.stats();
+    const taskName = symbolTaskName(partition);
     return async () => {
       if (segment) await checkpoints.writeEncoded(segment.name, segment.bytes);
-      await checkpoints.writeEncoded(symbolTaskName(partition), state);
+      await checkpoints.writeEncoded(taskName, state);
       entry.seq = seq;
       entry.segments = kept;
       this.deps.crash.reached('after-checkpoint');
@@ -576,10 +577,9 @@ export class SymbolStage implements Stage {
       await Promise.all(dropped.map((s) => checkpoints.delete(s.name).catch(() => undefined)));
       await entry.progress.record(watermark, now);
       await commitCheckpointed(this.consumer, offsets, this.deps.logger);
-      const name = symbolTaskName(partition);
-      metrics.openWindows.set({ task: name }, stats.openWindows);
-      metrics.stateSize.set({ task: name, kind: 'pending-mentions' }, stats.pendingMentions);
-      metrics.stateSize.set({ task: name, kind: 'buffered-ticks' }, stats.bufferedTicks);
+      metrics.openWindows.set({ task: taskName }, stats.openWindows);
+      metrics.stateSize.set({ task: taskName, kind: 'pending-mentions' }, stats.pendingMentions);
+      metrics.stateSize.set({ task: taskName, kind: 'buffered-ticks' }, stats.bufferedTicks);
     };
   }
 

@@ -26,7 +26,7 @@ import { formatEventTime } from '../../schemas/time.js';
 import type { MergedBucket, SeriesGap } from '../merge/merge.js';
 import { resolveRange } from '../request-range.js';
 import type { SeriesAnswerCache } from '../series-answer-cache.js';
-import { mergeInputs, type SeriesAnswer, type ServingViews } from '../serving-views.js';
+import { mergeInputs, type SeriesAnswer, type SeriesInputs, type ServingViews } from '../serving-views.js';
 
 export const errorResponses = {
   400: { ...ErrorSchema, description: 'a parameter is malformed or out of range; `parameter` names it' },
@@ -94,10 +94,18 @@ function candleJson({ source, aggregate: a }: MergedBucket): Candle | undefined 
 const describeLimits = INTERVALS.map((i) => `${i}: ${MAX_RANGE_MS[i] / 86_400_000} days`).join(', ');
 
 /**
- * Sends a body the route serialized with its own response schema (`reply.serialize`), with the
- * content type Fastify gives a JSON object; the typed `send` only knows the payload as an object.
+ * Answers from the answer cache: the body kept for `key` if `inputs` are the ones it was merged
+ * from, else the merge's `payload` serialized with the route's own response schema. Sent with
+ * the content type Fastify gives a JSON object (the typed `send` only knows the payload as one).
  */
-function sendSerialized(reply: FastifyReply, body: Buffer) {
+function sendAnswer<P>(
+  reply: FastifyReply,
+  answers: SeriesAnswerCache,
+  key: string,
+  inputs: SeriesInputs,
+  payload: (answer: SeriesAnswer) => P,
+) {
+  const body = answers.answer(key, inputs, () => reply.serialize(payload(mergeInputs(inputs))) as string);
   return reply.type('application/json; charset=utf-8').send(body as never);
 }
 
@@ -146,16 +154,17 @@ export const sentimentRoutes: FastifyPluginAsyncTypebox<{
     },
     async (request, reply) => {
       const { key, inputs, head } = await seriesRequest(request.query.interval ?? '1m', request);
-      const body = answers.answer(`sentiment|${key}`, inputs, () => {
-        const answer = mergeInputs(inputs);
-        const payload: SentimentSeries = {
+      return sendAnswer(
+        reply,
+        answers,
+        `sentiment|${key}`,
+        inputs,
+        (answer): SentimentSeries => ({
           ...head(answer),
           buckets: answer.buckets.map(bucketJson),
           gaps: answer.gaps.map(gapJson),
-        };
-        return reply.serialize(payload) as string;
-      });
-      return sendSerialized(reply, body);
+        }),
+      );
     },
   );
 
@@ -173,16 +182,17 @@ export const sentimentRoutes: FastifyPluginAsyncTypebox<{
     },
     async (request, reply) => {
       const { key, inputs, head } = await seriesRequest(request.query.interval ?? '1m', request);
-      const body = answers.answer(`candles|${key}`, inputs, () => {
-        const answer = mergeInputs(inputs);
-        const payload: CandleSeries = {
+      return sendAnswer(
+        reply,
+        answers,
+        `candles|${key}`,
+        inputs,
+        (answer): CandleSeries => ({
           ...head(answer),
           candles: answer.buckets.map(candleJson).filter((c): c is Candle => c !== undefined),
           gaps: answer.gaps.map(gapJson),
-        };
-        return reply.serialize(payload) as string;
-      });
-      return sendSerialized(reply, body);
+        }),
+      );
     },
   );
 };
