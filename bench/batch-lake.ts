@@ -77,7 +77,7 @@ interface Sink {
 }
 
 async function writeObjects<R extends BronzeRow>(
-  closed: ClosedBronzeObject<R>[],
+  closed: ClosedBronzeObject<R[]>[],
   schema: typeof BronzeTweetRowSchema | typeof BronzeTickRowSchema,
   sink: Sink,
   timeOf: (row: R) => number,
@@ -151,6 +151,7 @@ export async function batchLake(spec: BatchLakeSpec, log: (line: string) => void
       maxRows: 200_000,
       maxSpanMs: spec.maxSpanMs,
       maxAgeMs: Number.MAX_SAFE_INTEGER,
+      newRows: () => [],
     });
   const partitions = Array.from({ length: spec.partitions }, (_, p) => p);
   const tweetBatchers = partitions.map((p) => batcher<BronzeTweetRow>('tweets', p));

@@ -252,7 +252,7 @@ function objectsPerHour(tweetsPerSecond: number, startMs: number) {
   ) => {
     const batchers = Array.from(
       { length: partitions },
-      (_, partition) => new BronzeBatcher({ dataset, partition, ...bronze }),
+      (_, partition) => new BronzeBatcher({ dataset, partition, ...bronze, newRows: () => [] }),
     );
     const offsets = new Array<number>(partitions).fill(0);
     let objects = 0;

@@ -12,19 +12,22 @@ import { Session } from 'node:inspector';
 import { GCProfiler } from 'node:v8';
 import type { LogMessage } from '../infra/kafka/event-log.js';
 import { partitionForKey } from '../infra/kafka/partitioner.js';
-import { encodeParquet } from '../infra/lake/parquet-writer.js';
 import { PriceWalk } from '../producers/price-walk.js';
 import { tickMessage, tweetMessage } from '../producers/synthetic-source.js';
 import { TweetGenerator } from '../producers/tweet-generator.js';
 import { decodePriceTick } from '../schemas/events.js';
 import { BRONZE_DATASETS } from '../schemas/lake.js';
 import { type BronzeTweetRow, BronzeTweetRowSchema } from '../schemas/rows.js';
-import { decodeInternalRecord, encodeInternalRecord } from '../schemas/speed.js';
-import { BronzeBatcher } from '../speed-layer/bronze-batcher.js';
 import { vaderScorer } from '../speed-layer/sentiment/vader.js';
+import {
+  type ParquetBronzeBatcher,
+  type ParquetBronzeObject,
+  parquetBronzeBatcher,
+} from '../speed-layer/sink-writes.js';
 import { SymbolTask } from '../speed-layer/symbol-task.js';
 import { TweetIngest } from '../speed-layer/tweet-ingest.js';
 import { report } from './harness.js';
+import { inProcessRekey } from './in-process-rekey.js';
 
 const PARTITIONS = 3;
 const DELAY = 120_000;
@@ -32,8 +35,10 @@ const scorer = vaderScorer();
 
 interface Pipeline {
   ingests: TweetIngest[];
-  batchers: BronzeBatcher<BronzeTweetRow>[];
+  batchers: ParquetBronzeBatcher<typeof BronzeTweetRowSchema>[];
   tasks: SymbolTask[];
+  /** Stage 1's records to the tasks through the internal record form. */
+  rekey: ReturnType<typeof inProcessRekey>;
   offsets: number[];
   tickOffsets: number[];
   bronzeRows: number;
@@ -44,6 +49,10 @@ interface Pipeline {
 
 function pipeline(): Pipeline {
   const sources = Array.from({ length: PARTITIONS }, (_, p) => p);
+  const tasks = sources.map(
+    (tickPartition) =>
+      new SymbolTask({ delayMs: DELAY, idleTimeoutMs: 30_000, tweetSources: sources, tickPartition }),
+  );
   return {
     ingests: sources.map(
       (partition) =>
@@ -53,20 +62,17 @@ function pipeline(): Pipeline {
           0,
         ),
     ),
-    batchers: sources.map(
-      (partition) =>
-        new BronzeBatcher<BronzeTweetRow>({
-          dataset: BRONZE_DATASETS.tweets.name,
-          partition,
-          maxRows: 200_000,
-          maxSpanMs: 600_000,
-          maxAgeMs: Number.MAX_SAFE_INTEGER,
-        }),
+    batchers: sources.map((partition) =>
+      parquetBronzeBatcher(BronzeTweetRowSchema, {
+        dataset: BRONZE_DATASETS.tweets.name,
+        partition,
+        maxRows: Number(process.env.SPEED_BENCH_MAX_ROWS ?? 200_000),
+        maxSpanMs: 600_000,
+        maxAgeMs: Number.MAX_SAFE_INTEGER,
+      }),
     ),
-    tasks: sources.map(
-      (tickPartition) =>
-        new SymbolTask({ delayMs: DELAY, idleTimeoutMs: 30_000, tweetSources: sources, tickPartition }),
-    ),
+    tasks,
+    rekey: inProcessRekey(tasks),
     offsets: sources.map(() => 0),
     tickOffsets: sources.map(() => 0),
     bronzeRows: 0,
@@ -107,22 +113,11 @@ function wireBatch(tweets: ReturnType<TweetGenerator['next']>[]): WireBatch {
   };
 }
 
-/** The internal topic's partition of a symbol; the stage-1 runner keeps the same cache. */
-const symbolPartitions = new Map<string, number>();
-function symbolPartition(symbol: string): number {
-  let p = symbolPartitions.get(symbol);
-  if (p === undefined) {
-    p = partitionForKey(symbol, PARTITIONS);
-    symbolPartitions.set(symbol, p);
-  }
-  return p;
-}
-
-function encodeBronze(p: Pipeline, rows: BronzeTweetRow[]): void {
+function encodeBronze(p: Pipeline, object: ParquetBronzeObject): void {
   const start = performance.now();
-  encodeParquet(BronzeTweetRowSchema, rows);
+  object.rows.encode();
   p.ms.bronze += performance.now() - start;
-  p.bronzeRows += rows.length;
+  p.bronzeRows += object.rows.length;
 }
 
 function nextTickOffset(p: Pipeline, partition: number): number {
@@ -155,25 +150,15 @@ function runBatch(
       timestamp: (tweets.at[i] as number) + 1000,
     };
     const row = ingest.process(message, now);
-    const batcher = p.batchers[partition] as BronzeBatcher<BronzeTweetRow>;
+    const batcher = p.batchers[partition] as ParquetBronzeBatcher<typeof BronzeTweetRowSchema>;
     const closed = row ? batcher.add(row, now) : batcher.skip(offset, now);
-    for (const object of closed) encodeBronze(p, object.rows);
+    for (const object of closed) encodeBronze(p, object);
   }
   const ingested = performance.now();
   p.ms.ingest += ingested - start - (p.ms.bronze - bronzeBefore);
   for (const ingest of p.ingests) {
     ingest.flushMarkers(now);
-    const out = ingest.drain();
-    for (const { symbol, record } of out.internal) {
-      const decoded = decodeInternalRecord(encodeInternalRecord(record));
-      if (!decoded) throw new Error('internal record did not round-trip');
-      const targets = symbol === undefined ? p.tasks : [p.tasks[symbolPartition(symbol)] as SymbolTask];
-      for (const task of targets) {
-        if (decoded.kind === 'mention') task.onMention(decoded, now);
-        else if (decoded.kind === 'progress')
-          task.onUpstreamWatermark(decoded.sourcePartition, decoded.maxEventTime, now);
-      }
-    }
+    p.rekey(ingest.drain().internal, now);
   }
   const shuffled = performance.now();
   p.ms.shuffle += shuffled - ingested;
@@ -253,7 +238,7 @@ for (const run of ['warm-up', 'measured'] as const) {
     runBatch(p, batch, allTicks.slice(i * ticksPerBatch, (i + 1) * ticksPerBatch), i * 50);
   });
   for (const [partition, batcher] of p.batchers.entries()) {
-    for (const object of batcher.flush()) encodeBronze(p, object.rows);
+    for (const object of batcher.flush()) encodeBronze(p, object);
     void partition;
   }
   const seconds = (performance.now() - start) / 1000;

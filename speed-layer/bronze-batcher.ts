@@ -1,6 +1,9 @@
 /**
  * Where bronze objects begin and end, for one (dataset, source partition). Pure: it holds rows and
- * decides cuts; the runner encodes and writes what it hands back, and commits offsets.
+ * decides cuts; the runner encodes and writes what it hands back, and commits offsets. An open
+ * object's rows go into a store of the runner's choosing (`newRows`): an array, or the columns of
+ * the object's Parquet file filled as rows arrive (infra/lake `ParquetRows`). Its state is not
+ * checkpointed: a restart rebuilds the open object by replay (see `resumeAfter`).
  *
  * As Kafka Connect's S3 sink does for exactly-once, boundaries come from the records themselves,
  * so a replay of the same offsets cuts at the same places and names its objects the same
@@ -32,23 +35,31 @@ import { DAY_MS, utcDay } from '../schemas/time.js';
 
 export type BronzeRow = BronzeTweetRow | BronzeTickRow;
 
-export interface BronzeBatcherOptions {
+/** Where an open object keeps its rows: an array, or anything else that takes them in order. */
+export interface BronzeRows<R> {
+  push(row: R): unknown;
+  readonly length: number;
+}
+
+export interface BronzeBatcherOptions<S> {
   dataset: BronzeDataset;
   partition: number;
   maxRows: number;
   maxSpanMs: number;
   maxAgeMs: number;
+  /** An empty store for the rows of a new object. */
+  newRows: () => S;
 }
 
-export interface ClosedBronzeObject<R extends BronzeRow = BronzeRow> {
+export interface ClosedBronzeObject<S = BronzeRow[]> {
   key: string;
   day: string;
   firstOffset: number;
   lastOffset: number;
-  rows: R[];
+  rows: S;
 }
 
-interface OpenObject<R> {
+interface OpenObject<S> {
   day: string;
   /** Days since the epoch of `day`, compared per row instead of formatting each row's day. */
   dayIndex: number;
@@ -58,27 +69,16 @@ interface OpenObject<R> {
   maxEventTime: number;
   /** Processing time of its first row. */
   openedAt: number;
-  rows: R[];
+  rows: S;
 }
 
-/** Plain data: JSON-serialisable as long as the rows are. */
-export interface BronzeBatcherState<R extends BronzeRow = BronzeRow> {
-  dataset: BronzeDataset;
-  partition: number;
-  /** One past the last offset added or skipped; undefined before the first. */
-  nextOffset: number | undefined;
-  /** Rows at or below this offset are already in the lake and are dropped (see resumeAfter). */
-  writtenThrough: number | undefined;
-  open: OpenObject<R> | undefined;
-}
-
-export class BronzeBatcher<R extends BronzeRow = BronzeRow> {
+export class BronzeBatcher<R extends BronzeRow = BronzeRow, S extends BronzeRows<R> = R[]> {
   private readonly timeColumn: string;
   private nextOffset: number | undefined;
   private writtenThrough: number | undefined;
-  private open: OpenObject<R> | undefined;
+  private open: OpenObject<S> | undefined;
 
-  constructor(private readonly options: BronzeBatcherOptions) {
+  constructor(private readonly options: BronzeBatcherOptions<S>) {
     const { maxRows, maxSpanMs, maxAgeMs, partition } = options;
     const dataset = Object.values(BRONZE_DATASETS).find((d) => d.name === options.dataset);
     if (!dataset) throw new Error(`bronze batcher: unknown dataset ${JSON.stringify(options.dataset)}`);
@@ -94,7 +94,7 @@ export class BronzeBatcher<R extends BronzeRow = BronzeRow> {
    * closes (none, or one, or two when the row both cuts the open object and fills its own).
    * Offsets must increase; one at or below the `resumeAfter` offset is dropped, already in the lake.
    */
-  add(row: R, now: number): ClosedBronzeObject<R>[] {
+  add(row: R, now: number): ClosedBronzeObject<S>[] {
     const offset = row.source_offset;
     if (row.source_partition !== this.options.partition)
       throw new Error(
@@ -122,6 +122,8 @@ export class BronzeBatcher<R extends BronzeRow = BronzeRow> {
       if (eventTime < o.minEventTime) o.minEventTime = eventTime;
       if (eventTime > o.maxEventTime) o.maxEventTime = eventTime;
     } else {
+      const rows = this.options.newRows();
+      rows.push(row);
       this.open = {
         day: utcDay(eventTime),
         dayIndex,
@@ -130,7 +132,7 @@ export class BronzeBatcher<R extends BronzeRow = BronzeRow> {
         minEventTime: eventTime,
         maxEventTime: eventTime,
         openedAt: now,
-        rows: [row],
+        rows,
       };
     }
     this.nextOffset = offset + 1;
@@ -139,7 +141,7 @@ export class BronzeBatcher<R extends BronzeRow = BronzeRow> {
   }
 
   /** Notes a message at `offset` that has no row (dead-lettered): the open object covers it. */
-  skip(offset: number, now: number): ClosedBronzeObject<R>[] {
+  skip(offset: number, now: number): ClosedBronzeObject<S>[] {
     if (!this.accept(offset)) return [];
     const closed = this.closeIfOld(now);
     if (this.open) this.open.lastOffset = offset;
@@ -148,12 +150,12 @@ export class BronzeBatcher<R extends BronzeRow = BronzeRow> {
   }
 
   /** The age rule alone, for when no message arrives: closes the open object once it is too old. */
-  tick(now: number): ClosedBronzeObject<R>[] {
+  tick(now: number): ClosedBronzeObject<S>[] {
     return this.closeIfOld(now);
   }
 
   /** Closes the open object whatever its size (shutdown, partition revoked). */
-  flush(): ClosedBronzeObject<R>[] {
+  flush(): ClosedBronzeObject<S>[] {
     return this.open ? [this.close(this.open)] : [];
   }
 
@@ -193,32 +195,6 @@ export class BronzeBatcher<R extends BronzeRow = BronzeRow> {
       this.nextOffset = lastWrittenOffset + 1;
   }
 
-  snapshot(): BronzeBatcherState<R> {
-    const open = this.open ? { ...this.open, rows: [...this.open.rows] } : undefined;
-    return {
-      dataset: this.options.dataset,
-      partition: this.options.partition,
-      nextOffset: this.nextOffset,
-      writtenThrough: this.writtenThrough,
-      open,
-    };
-  }
-
-  static restore<R extends BronzeRow>(
-    options: BronzeBatcherOptions,
-    state: BronzeBatcherState<R>,
-  ): BronzeBatcher<R> {
-    if (state.dataset !== options.dataset || state.partition !== options.partition)
-      throw new Error(
-        `bronze batcher: state of ${state.dataset} p${state.partition} restored as ${options.dataset} p${options.partition}`,
-      );
-    const batcher = new BronzeBatcher<R>(options);
-    batcher.nextOffset = state.nextOffset;
-    batcher.writtenThrough = state.writtenThrough;
-    batcher.open = state.open ? { ...state.open, rows: [...state.open.rows] } : undefined;
-    return batcher;
-  }
-
   /** False for an offset already in the lake; throws on one that does not move forward. */
   private accept(offset: number): boolean {
     if (!Number.isSafeInteger(offset) || offset < 0) throw new Error(`bronze batcher: bad offset ${offset}`);
@@ -228,12 +204,12 @@ export class BronzeBatcher<R extends BronzeRow = BronzeRow> {
     return true;
   }
 
-  private closeIfOld(now: number): ClosedBronzeObject<R>[] {
+  private closeIfOld(now: number): ClosedBronzeObject<S>[] {
     const open = this.open;
     return open && now - open.openedAt >= this.options.maxAgeMs ? [this.close(open)] : [];
   }
 
-  private close(open: OpenObject<R>): ClosedBronzeObject<R> {
+  private close(open: OpenObject<S>): ClosedBronzeObject<S> {
     this.open = undefined;
     const { day, firstOffset, lastOffset, rows } = open;
     const key = bronzeObjectKey({

@@ -12,6 +12,11 @@ export class SpeedMetrics {
     labelNames: ['topic'],
     registers: [this.registry],
   });
+  readonly mentions = new Counter({
+    name: 'speed_mentions_total',
+    help: '(tweet, symbol) mentions stage 2 applied (an internal-topic message holds a batch of them)',
+    registers: [this.registry],
+  });
   readonly lag = new Gauge({
     name: 'speed_consumer_lag',
     help: 'messages between the last one processed and the partition end, per topic partition',

@@ -2,9 +2,10 @@
  * What both stages do the same way: write a batch's outputs (all at once, a partition's bronze
  * objects in order, several batches in flight) and checkpoint the tasks whose interval is up.
  */
-import type { TSchema } from 'typebox';
-import { encodeParquet } from '../infra/lake/parquet-writer.js';
-import type { BronzeRow, ClosedBronzeObject } from './bronze-batcher.js';
+import type { Static, TSchema } from 'typebox';
+import { ParquetRows } from '../infra/lake/parquet-writer.js';
+import type { BronzeDataset } from '../schemas/lake.js';
+import { BronzeBatcher, type BronzeRow, type ClosedBronzeObject } from './bronze-batcher.js';
 import type { BronzeProgress } from './checkpoints.js';
 import type { CrashPoints } from './crash-points.js';
 import type { SpeedMetrics } from './metrics.js';
@@ -14,19 +15,40 @@ interface SinkDeps {
   crash: CrashPoints;
 }
 
+/** A bronze object closed with its rows as the columns of its Parquet file. */
+export type ParquetBronzeObject = ClosedBronzeObject<{ encode(): Uint8Array; readonly length: number }>;
+
+/** A partition's bronze batcher that keeps each open object as Parquet columns (`ParquetRows`). */
+export type ParquetBronzeBatcher<S extends TSchema> = BronzeBatcher<Static<S> & BronzeRow, ParquetRows<S>>;
+
+export function parquetBronzeBatcher<S extends TSchema>(
+  schema: S,
+  options: {
+    dataset: BronzeDataset;
+    partition: number;
+    maxRows: number;
+    maxSpanMs: number;
+    maxAgeMs: number;
+  },
+): ParquetBronzeBatcher<S> {
+  return new BronzeBatcher<Static<S> & BronzeRow, ParquetRows<S>>({
+    ...options,
+    newRows: () => new ParquetRows(schema),
+  });
+}
+
 /**
  * A partition's closed bronze objects, in offset order, each put done before the next begins (the
  * partition's bronze progress relies on that order to know what a replay must skip).
  */
 export async function putBronzeObjects(
   deps: SinkDeps,
-  schema: TSchema,
   progress: BronzeProgress,
-  closed: readonly ClosedBronzeObject<BronzeRow>[],
+  closed: readonly ParquetBronzeObject[],
   now: number,
 ): Promise<void> {
   for (const object of closed) {
-    const body = encodeParquet(schema, object.rows);
+    const body = object.rows.encode();
     await deps.metrics.timed('bronze', () => progress.putObject(object.key, object.lastOffset, body, now));
     deps.crash.reached('after-bronze-put');
   }

@@ -30,16 +30,18 @@ import {
   type TickRow,
   type TweetBySymbolRow,
 } from '../schemas/rows.js';
-import { decodeInternalRecord } from '../schemas/speed.js';
+import { decodeInternalRecords } from '../schemas/speed.js';
 import { utcDay } from '../schemas/time.js';
 import type { AlertTransition } from './alerts/alert-evaluator.js';
-import { BronzeBatcher, type ClosedBronzeObject } from './bronze-batcher.js';
 import { BronzeProgress, encodeJson } from './checkpoints.js';
 import { type DeadLetter, deadLetter, futureRejection } from './dead-letters.js';
 import type { PricedTweetRow } from './joins.js';
 import {
   BackgroundCheckpoints,
   type CapturedCheckpoint,
+  type ParquetBronzeBatcher,
+  type ParquetBronzeObject,
+  parquetBronzeBatcher,
   putBronzeObjects,
   WriteChain,
   WritePipeline,
@@ -127,9 +129,9 @@ export const pendingSegmentName = (partition: number, seq: number) =>
 
 interface SymbolTaskEntry {
   task: SymbolTask;
-  batcher: BronzeBatcher<BronzeTickRow>;
+  batcher: ParquetBronzeBatcher<typeof BronzeTickRowSchema>;
   progress: BronzeProgress;
-  closed: ClosedBronzeObject<BronzeTickRow>[];
+  closed: ParquetBronzeObject[];
   bronze: WriteChain;
   /** Next offsets to read. */
   internalNext: number | undefined;
@@ -238,7 +240,7 @@ export class SymbolStage implements Stage {
         // slower than the idle timeout let the tweets alone move the watermark, and the ticks
         // read next were late for windows closed without them.
         task.onTickInputBehind(now);
-        const batcher = new BronzeBatcher<BronzeTickRow>({
+        const batcher = parquetBronzeBatcher(BronzeTickRowSchema, {
           dataset: BRONZE_DATASETS.stockPrices.name,
           partition,
           ...settings.bronze,
@@ -297,6 +299,7 @@ export class SymbolStage implements Stage {
     const { metrics, settings } = this.deps;
     let ticks = 0;
     let internal = 0;
+    let mentions = 0;
     for (const m of batch) {
       const entry = this.tasks.get(m.partition);
       if (!entry) continue;
@@ -309,11 +312,12 @@ export class SymbolStage implements Stage {
         if (entry.internalNext !== undefined && m.offset < entry.internalNext) continue;
         entry.internalNext = m.offset + 1;
         internal++;
-        this.onInternalMessage(entry, m, now);
+        mentions += this.onInternalMessage(entry, m, now);
       }
     }
     metrics.consumed.inc({ topic: this.deps.settings.topics.prices }, ticks);
     metrics.consumed.inc({ topic: this.internalTopic }, internal);
+    metrics.mentions.inc(mentions);
     await this.writeOutputs(now);
   }
 
@@ -351,26 +355,22 @@ export class SymbolStage implements Stage {
     );
   }
 
-  private onInternalMessage(entry: SymbolTaskEntry, m: LogMessage, now: number): void {
-    const record = decodeInternalRecord(m.value);
-    if (!record) {
+  /** Applies an internal record (one, or a batch of mentions); the mentions it held. */
+  private onInternalMessage(entry: SymbolTaskEntry, m: LogMessage, now: number): number {
+    const records = decodeInternalRecords(m.value);
+    if (!records) {
       entry.deadLetters.push(
         deadLetter(m, 'internal', { field: '$', reason: 'not an internal speed-layer record' }, now),
       );
-      return;
+      return 0;
     }
-    switch (record.kind) {
-      case 'mention':
-        // The mention carries the tweet's own columns: its row is written whole, with its price.
-        entry.task.onMention(record, now);
-        break;
-      case 'progress':
-        entry.task.onUpstreamWatermark(record.sourcePartition, record.maxEventTime, now);
-        break;
-      case 'idle':
-        entry.task.onUpstreamIdle(record.sourcePartition, now);
-        break;
+    let mentions = 0;
+    for (const record of records) {
+      // A mention carries the tweet's own columns: its row is written whole, with its price.
+      entry.task.onInternalRecord(record, now);
+      if (record.kind === 'mention') mentions++;
     }
+    return mentions;
   }
 
   async tick(now: number, force: boolean): Promise<void> {
@@ -427,11 +427,7 @@ export class SymbolStage implements Stage {
       if (entry.closed.length > 0) {
         const closed = entry.closed;
         entry.closed = [];
-        writes.push(
-          entry.bronze.after(() =>
-            putBronzeObjects(this.deps, BronzeTickRowSchema, entry.progress, closed, now),
-          ),
-        );
+        writes.push(entry.bronze.after(() => putBronzeObjects(this.deps, entry.progress, closed, now)));
       }
     }
     if (deadLetters.length > 0) {

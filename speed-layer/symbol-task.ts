@@ -28,6 +28,7 @@ import {
   type TickRow,
   type TweetBySymbolRow,
 } from '../schemas/rows.js';
+import type { InternalRecord } from '../schemas/speed.js';
 import { DAY_MS, MINUTE_MS, utcDay, windowStart } from '../schemas/time.js';
 import { AlertEvaluator, type AlertEvaluatorState, type AlertTransition } from './alerts/alert-evaluator.js';
 import {
@@ -150,6 +151,21 @@ export class SymbolTask {
     this.tickSlot = this.watermarks.indexOf(tickInput(opts.tickPartition));
     this.join = new AsOfJoin(opts.delayMs);
     this.alerts = new AlertEvaluator(opts.alertRules ?? []);
+  }
+
+  /** A record of the internal topic: a mention, or a tweets partition's progress or idle marker. */
+  onInternalRecord(r: InternalRecord, now: number): void {
+    switch (r.kind) {
+      case 'mention':
+        this.onMention(r, now);
+        break;
+      case 'progress':
+        this.onUpstreamWatermark(r.sourcePartition, r.maxEventTime, now);
+        break;
+      case 'idle':
+        this.onUpstreamIdle(r.sourcePartition, now);
+        break;
+    }
   }
 
   onMention(m: Mention, now: number): void {

@@ -35,20 +35,20 @@ function setup() {
 
 /** Ids of the mentions sent to stage 2, in order. */
 const mentioned = (out: ReturnType<TweetIngest['drain']>) =>
-  out.internal.flatMap((r) => (r.record.kind === 'mention' ? [r.record.id] : []));
+  out.internal.flatMap((r) => (r.kind === 'mention' ? [r.id] : []));
 
 describe('stage 1 mentions', () => {
   it("carry the tweet's own columns, for stage 2 to write the tweets_by_symbol row whole", () => {
     const { ingest, send } = setup();
     send('a', T0);
     const [first] = ingest.drain().internal;
-    expect(first?.record).toMatchObject({
+    expect(first).toMatchObject({
       kind: 'mention',
       id: 'a',
       userId: expect.any(String),
       text: expect.any(String),
     });
-    const r = first?.record as { pos: number; neu: number; neg: number };
+    const r = first as { pos: number; neu: number; neg: number };
     expect(r.pos + r.neu + r.neg).toBeCloseTo(1, 3);
   });
 });

@@ -35,8 +35,8 @@ export interface TweetResumePoint {
 
 export interface TweetIngestOutput {
   deadLetters: DeadLetter[];
-  /** Records for the internal topic, each with the symbol it is keyed by (undefined: every partition). */
-  internal: { symbol: string | undefined; record: InternalRecord }[];
+  /** Records for the internal topic: a mention to its symbol's partition, a marker to every one. */
+  internal: InternalRecord[];
   duplicates: number;
 }
 
@@ -123,22 +123,19 @@ export class TweetIngest {
     // tweets_by_symbol row whole, with the as-of price, in one write.
     for (const symbol of symbols) {
       this.out.internal.push({
+        kind: 'mention',
+        id: tweet.id,
         symbol,
-        record: {
-          kind: 'mention',
-          id: tweet.id,
-          symbol,
-          createdAt: tweet.created_at,
-          compound: scores.compound,
-          sourcePartition: this.partition,
-          sourceOffset: m.offset,
-          sourceMaxEventTime: this.maxEventTime,
-          text: tweet.text,
-          userId: tweet.user_id,
-          pos: scores.pos,
-          neu: scores.neu,
-          neg: scores.neg,
-        },
+        createdAt: tweet.created_at,
+        compound: scores.compound,
+        sourcePartition: this.partition,
+        sourceOffset: m.offset,
+        sourceMaxEventTime: this.maxEventTime,
+        text: tweet.text,
+        userId: tweet.user_id,
+        pos: scores.pos,
+        neu: scores.neu,
+        neg: scores.neg,
       });
     }
     return bronze;
@@ -161,21 +158,15 @@ export class TweetIngest {
     const offset = (this.nextOffset ?? 0) - 1;
     if (this.maxEventTime > this.progressSent) {
       this.out.internal.push({
-        symbol: undefined,
-        record: {
-          kind: 'progress',
-          sourcePartition: this.partition,
-          maxEventTime: this.maxEventTime,
-          sourceOffset: offset,
-        },
+        kind: 'progress',
+        sourcePartition: this.partition,
+        maxEventTime: this.maxEventTime,
+        sourceOffset: offset,
       });
       this.progressSent = this.maxEventTime;
     }
     if (!this.idleSent && caughtUp && this.idleDue(now)) {
-      this.out.internal.push({
-        symbol: undefined,
-        record: { kind: 'idle', sourcePartition: this.partition, sourceOffset: offset },
-      });
+      this.out.internal.push({ kind: 'idle', sourcePartition: this.partition, sourceOffset: offset });
       this.idleSent = true;
     }
   }

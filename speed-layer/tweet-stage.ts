@@ -17,15 +17,14 @@ import type {
   TopicPartition,
   TopicPartitionOffset,
 } from '../infra/kafka/event-log.js';
-import { partitionForKey } from '../infra/kafka/partitioner.js';
+import { cachedPartitioner } from '../infra/kafka/partitioner.js';
 import type { ObjectStore } from '../infra/lake/object-store.js';
 import type { Logger } from '../infra/logger.js';
 import type { AlertRule } from '../schemas/alerts.js';
 import type { TopicNames } from '../schemas/events.js';
 import { BRONZE_DATASETS } from '../schemas/lake.js';
 import { type BronzeTweetRow, BronzeTweetRowSchema } from '../schemas/rows.js';
-import { encodeInternalRecord } from '../schemas/speed.js';
-import { BronzeBatcher, type ClosedBronzeObject } from './bronze-batcher.js';
+import { InternalRecordEncoder } from '../schemas/speed.js';
 import { BronzeProgress, type Checkpoints, encodeJson, timeOrNone } from './checkpoints.js';
 import type { CrashPoints } from './crash-points.js';
 import type { DeadLetter } from './dead-letters.js';
@@ -34,6 +33,9 @@ import type { VaderScorer } from './sentiment/vader.js';
 import {
   BackgroundCheckpoints,
   type CapturedCheckpoint,
+  type ParquetBronzeBatcher,
+  type ParquetBronzeObject,
+  parquetBronzeBatcher,
   putBronzeObjects,
   WriteChain,
   WritePipeline,
@@ -65,9 +67,9 @@ interface TweetCheckpoint {
 
 interface TweetTask {
   ingest: TweetIngest;
-  batcher: BronzeBatcher<BronzeTweetRow>;
+  batcher: ParquetBronzeBatcher<typeof BronzeTweetRowSchema>;
   progress: BronzeProgress;
-  closed: ClosedBronzeObject<BronzeTweetRow>[];
+  closed: ParquetBronzeObject[];
   bronze: WriteChain;
   lastCheckpointAt: number;
   committed: number | undefined;
@@ -92,7 +94,7 @@ export class TweetStage implements Stage {
   private consumer: LogConsumer | undefined;
   private readonly pendingSeeks: TopicPartitionOffset[] = [];
   /** Internal partition per symbol: murmur2 of the key's bytes, once per symbol, not per mention. */
-  private readonly symbolPartitions = new Map<string, number>();
+  private readonly partitionOfSymbol: (symbol: string) => number;
   private readonly pipeline: WritePipeline;
   private readonly checkpoints: BackgroundCheckpoints;
 
@@ -107,6 +109,7 @@ export class TweetStage implements Stage {
       deps.settings.sinkBatchesInFlight ?? DEFAULT_SINK_BATCHES_IN_FLIGHT,
     );
     this.checkpoints = new BackgroundCheckpoints(this.pipeline, deps.metrics, this.name);
+    this.partitionOfSymbol = cachedPartitioner(internalPartitions);
   }
 
   /**
@@ -143,7 +146,7 @@ export class TweetStage implements Stage {
         const resume: TweetResumePoint = checkpoint
           ? { offset: checkpoint.offset, maxEventTime: timeOrNone(checkpoint.maxEventTime) }
           : { offset: committed.get(partition) ?? 0, maxEventTime: Number.NEGATIVE_INFINITY };
-        const batcher = new BronzeBatcher<BronzeTweetRow>({
+        const batcher = parquetBronzeBatcher(BronzeTweetRowSchema, {
           dataset: BRONZE_DATASETS.tweets.name,
           partition,
           ...settings.bronze,
@@ -275,28 +278,17 @@ export class TweetStage implements Stage {
   private async writeOutputs(now: number): Promise<void> {
     const { eventLog, metrics } = this.deps;
     const deadLetters: DeadLetter[] = [];
-    const internal: OutgoingMessage[] = [];
+    const encoder = new InternalRecordEncoder(this.internalPartitions, this.partitionOfSymbol);
     const objects: Promise<void>[] = [];
     for (const task of this.tasks.values()) {
       const out = task.ingest.drain();
       deadLetters.push(...out.deadLetters);
       if (out.duplicates > 0) metrics.duplicates.inc({ kind: 'tweet-id' }, out.duplicates);
-      for (const { symbol, record } of out.internal) {
-        const value = encodeInternalRecord(record);
-        if (symbol === undefined) {
-          for (let p = 0; p < this.internalPartitions; p++) internal.push({ key: null, partition: p, value });
-        } else {
-          internal.push({ key: symbol, partition: this.internalPartitionOf(symbol), value });
-        }
-      }
+      for (const record of out.internal) encoder.add(record);
       if (task.closed.length > 0) {
         const closed = task.closed;
         task.closed = [];
-        objects.push(
-          task.bronze.after(() =>
-            putBronzeObjects(this.deps, BronzeTweetRowSchema, task.progress, closed, now),
-          ),
-        );
+        objects.push(task.bronze.after(() => putBronzeObjects(this.deps, task.progress, closed, now)));
       }
     }
     const writes: Promise<unknown>[] = [...objects];
@@ -313,6 +305,9 @@ export class TweetStage implements Stage {
         ),
       );
     }
+    const internal: OutgoingMessage[] = encoder
+      .finish()
+      .map(({ partition, value }) => ({ key: null, partition, value }));
     if (internal.length > 0)
       writes.push(metrics.timed('internal', () => eventLog.produce(this.internalTopic, internal)));
     await this.pipeline.submit(writes);
@@ -356,16 +351,6 @@ export class TweetStage implements Stage {
   private recordLag(now: number): Promise<void> {
     const positions = new Map([...this.tasks].map(([p, task]) => [p, task.ingest.position()]));
     return this.deps.metrics.recordLag(this.deps.eventLog, this.deps.settings.topics.tweets, positions, now);
-  }
-
-  private internalPartitionOf(symbol: string): number {
-    let partition = this.symbolPartitions.get(symbol);
-    if (partition === undefined) {
-      partition = partitionForKey(symbol, this.internalPartitions);
-      // Bounded: cashtags come from tweet text, so their number is the feed's to choose.
-      if (this.symbolPartitions.size < 65_536) this.symbolPartitions.set(symbol, partition);
-    }
-    return partition;
   }
 
   /** For tests and metrics: owned partitions. */

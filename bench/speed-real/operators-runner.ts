@@ -7,11 +7,10 @@
  * internal topic: the same work as the Spark query, so the ratio compares like with like.
  */
 import type { EventLog } from '../../infra/kafka/event-log.js';
-import { partitionForKey } from '../../infra/kafka/partitioner.js';
-import { decodeInternalRecord, encodeInternalRecord } from '../../schemas/speed.js';
 import { vaderScorer } from '../../speed-layer/sentiment/vader.js';
 import { SymbolTask } from '../../speed-layer/symbol-task.js';
 import { TweetIngest } from '../../speed-layer/tweet-ingest.js';
+import { inProcessRekey } from '../in-process-rekey.js';
 
 export interface OperatorsRun {
   tweets: number;
@@ -44,15 +43,7 @@ export async function runOperators(
         tickPartition,
       }),
   );
-  const symbolPartitions = new Map<string, number>();
-  const symbolPartition = (symbol: string) => {
-    let p = symbolPartitions.get(symbol);
-    if (p === undefined) {
-      p = partitionForKey(symbol, options.partitions);
-      symbolPartitions.set(symbol, p);
-    }
-    return p;
-  };
+  const rekey = inProcessRekey(tasks);
   const consumer = await eventLog.consumer({
     groupId: options.groupId,
     topics: [options.topic],
@@ -75,17 +66,7 @@ export async function runOperators(
       read += batch.length;
       for (const ingest of ingests) {
         ingest.flushMarkers(now);
-        for (const { symbol, record } of ingest.drain().internal) {
-          const decoded = decodeInternalRecord(encodeInternalRecord(record));
-          if (!decoded) throw new Error('internal record did not round-trip');
-          const targets = symbol === undefined ? tasks : [tasks[symbolPartition(symbol)] as SymbolTask];
-          for (const task of targets) {
-            if (decoded.kind === 'mention') task.onMention(decoded, now);
-            else if (decoded.kind === 'progress')
-              task.onUpstreamWatermark(decoded.sourcePartition, decoded.maxEventTime, now);
-            else task.onUpstreamIdle(decoded.sourcePartition, now);
-          }
-        }
+        rekey(ingest.drain().internal, now);
       }
       for (const task of tasks) minuteRows += task.drain(now).minutes.length;
     }

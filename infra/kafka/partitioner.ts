@@ -45,3 +45,19 @@ export function explicitPartition(topic: string, partition: number, partitions: 
     throw new RangeError(`partition ${partition} does not exist in ${topic} (${partitions} partitions)`);
   return partition;
 }
+
+/**
+ * `partitionForKey` remembered per key, for keys that repeat (a symbol is the key of every one of
+ * its mentions). Bounded: keys come from the data, so their number is the feed's to choose.
+ */
+export function cachedPartitioner(partitions: number, maxKeys = 65_536): (key: string) => number {
+  const known = new Map<string, number>();
+  return (key) => {
+    let partition = known.get(key);
+    if (partition === undefined) {
+      partition = partitionForKey(key, partitions);
+      if (known.size < maxKeys) known.set(key, partition);
+    }
+    return partition;
+  };
+}

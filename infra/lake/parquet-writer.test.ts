@@ -14,8 +14,10 @@ import {
   BronzeTweetRowSchema,
   type TickRow,
   TickRowSchema,
+  type TweetBySymbolRow,
+  TweetBySymbolRowSchema,
 } from '../../schemas/rows.js';
-import { encodeParquet, ROW_GROUP_ROWS } from './parquet-writer.js';
+import { encodeParquet, ParquetRows, ROW_GROUP_ROWS } from './parquet-writer.js';
 
 const T0 = Date.UTC(2025, 0, 6, 14, 30, 0, 123);
 
@@ -290,5 +292,58 @@ print(json.dumps({'schema': schema, 'rows': rows}))
       compound: 'double',
     });
     expect(out.rows).toEqual(tweets);
+  });
+});
+
+describe('ParquetRows', () => {
+  it('grows every kind of column past its first capacity, nulls first seen late included', async () => {
+    const rows: TweetBySymbolRow[] = Array.from({ length: 3_000 }, (_, i) => ({
+      symbol: `S${i % 7}`,
+      day: `2025-01-${String(1 + (i % 28)).padStart(2, '0')}`,
+      created_at: T0 + i,
+      id: `${i}`.repeat(1 + (i % 5)),
+      text: i % 3 === 0 ? `$S${i % 7} 😀 ${'é'.repeat(i % 40)}` : `plain ${i}`,
+      user_id: `u${i}`,
+      compound: (i % 200) / 100 - 1,
+      pos: 0.25,
+      neu: 0.5,
+      neg: 0.25,
+      label: 'neutral',
+      // Every optional column is present for the first 2,000 rows and absent for some after.
+      ...(i < 2_000 || i % 2 === 0 ? { price_at_tweet: 100 + i / 8, price_tick_at: T0 - i } : {}),
+      ...(i < 2_000 || i % 3 !== 0 ? { late: i % 4 === 0 } : {}),
+    }));
+    const columns = new ParquetRows(TweetBySymbolRowSchema, 16);
+    for (const row of rows) columns.push(row);
+    expect(columns.length).toBe(rows.length);
+    const path = fileOf(columns.encode());
+    const back = await query(
+      `SELECT * REPLACE (epoch_ms(created_at) AS created_at, epoch_ms(price_tick_at) AS price_tick_at,
+         strftime(day, '%Y-%m-%d') AS day)
+       FROM read_parquet('${path}') ORDER BY created_at`,
+    );
+    const expected = rows.map((r) => ({ price_at_tweet: null, price_tick_at: null, late: null, ...r }));
+    expect(back.map(fromDuckDb)).toEqual(expected);
+
+    const lists = new ParquetRows(BronzeTweetRowSchema, 16);
+    const many = Array.from({ length: 3_000 }, (_, i) => ({
+      ...(tweets[0] as BronzeTweetRow),
+      source_offset: i,
+      symbols: Array.from({ length: i % 4 }, (_, k) => `S${k}`),
+    }));
+    for (const row of many) lists.push(row);
+    const listBack = await query(
+      `SELECT symbols FROM read_parquet('${fileOf(lists.encode())}') ORDER BY source_offset`,
+    );
+    expect(listBack.map((r) => r.symbols)).toEqual(many.map((t) => t.symbols));
+  });
+
+  it('refuses to encode after a row that failed half-way, whose columns would be misaligned', () => {
+    const columns = new ParquetRows(BronzeTweetRowSchema);
+    columns.push(tweets[0] as BronzeTweetRow);
+    const broken = { ...(tweets[0] as BronzeTweetRow), label: undefined } as unknown as BronzeTweetRow;
+    expect(() => columns.push(broken)).toThrow(/row 1 .*required column label/);
+    expect(() => columns.push(tweets[1] as BronzeTweetRow)).toThrow(/required column label/);
+    expect(() => columns.encode()).toThrow(/required column label/);
   });
 });

@@ -48,56 +48,126 @@ export const ROW_GROUP_ROWS = 65_536;
 
 /** Parquet bytes of `rows`, typed by `rowSchema` (a schema built with `Column`). */
 export function encodeParquet<S extends TSchema>(rowSchema: S, rows: readonly Static<S>[]): Uint8Array {
-  const table = arrowTableOf(rowSchema, rows as readonly Record<string, unknown>[]);
-  const properties = new WriterPropertiesBuilder()
-    .setCompression(Compression.ZSTD)
-    .setStatisticsEnabled(EnabledStatistics.Page)
-    .setMaxRowGroupSize(ROW_GROUP_ROWS)
-    // V1 data pages: Spark and older readers handle them everywhere; V2 gains little here.
-    .setWriterVersion(WriterVersion.V1)
-    // created_by stays parquet-rs's own "parquet-rs version x.y.z": parquet-mr (Spark, Hive)
-    // ignores the min/max of string columns from a writer whose created_by it cannot parse.
-    .build();
-  // Both the wasm table and the properties are consumed (freed) by writeParquet.
-  return writeParquet(WasmTable.fromIPCStream(tableToIPC(table, 'stream')), properties);
+  const columns = new ParquetRows(rowSchema, rows.length);
+  for (const row of rows) columns.push(row);
+  return columns.encode();
 }
 
 /**
- * The Arrow table of `rows`, in the schema's declaration order. The columns' buffers are filled
- * directly (typed arrays, UTF-8 written into one buffer per column) rather than through Arrow's
- * per-value builders, which cost several times the Parquet encoding itself; and in one pass over
- * the rows, every column of a row at once: a pass per column read each of 100,000 rows thirteen
- * times from memory, a cache miss each time.
+ * Rows kept as the columns of their Parquet file, filled as each row arrives: an open bronze
+ * object holds up to 200,000 rows for minutes, and as objects (with their strings) every one of
+ * them would be copied by the garbage collector as it ages, then read again to build the columns.
+ * The buffers are filled directly (typed arrays, UTF-8 written into one buffer per column) rather
+ * than through Arrow's per-value builders, which cost several times the Parquet encoding itself.
  */
-export function arrowTableOf(rowSchema: TSchema, rows: readonly Record<string, unknown>[]): Table {
-  const schema = arrowSchemaOf(rowSchema);
-  const columns = columnsOf(rowSchema);
-  const builders = schema.fields.map((field, i) =>
-    columnBuilder(columns[i] as ColumnInfo, field.type, rows.length),
-  );
-  const names = columns.map((c) => c.name);
-  const width = builders.length;
-  for (let r = 0; r < rows.length; r++) {
-    const row = rows[r] as Record<string, unknown>;
-    for (let c = 0; c < width; c++) (builders[c] as ColumnBuilder).add(r, row[names[c] as string]);
+export class ParquetRows<S extends TSchema> {
+  private readonly builders: ColumnBuilder[];
+  private readonly names: string[];
+  private count = 0;
+  /** A row that failed half-way leaves some columns a value ahead: nothing is encoded after it. */
+  private failed: Error | undefined;
+
+  constructor(
+    private readonly rowSchema: S,
+    expectedRows = 1024,
+  ) {
+    const schema = arrowSchemaOf(rowSchema);
+    const columns = columnsOf(rowSchema);
+    this.names = columns.map((c) => c.name);
+    const capacity = Math.max(expectedRows, 16);
+    this.builders = schema.fields.map((field, i) =>
+      columnBuilder(columns[i] as ColumnInfo, field.type, capacity),
+    );
   }
-  const vectors: Record<string, Vector> = {};
-  schema.fields.forEach((field, i) => {
-    vectors[field.name] = makeVector((builders[i] as ColumnBuilder).finish());
-  });
-  return new Table(schema, vectors);
+
+  get length(): number {
+    return this.count;
+  }
+
+  /** Appends a row; throws, naming the row and column, on a value its column cannot hold. */
+  push(row: Static<S>): void {
+    if (this.failed) throw this.failed;
+    const r = this.count;
+    const values = row as Record<string, unknown>;
+    const builders = this.builders;
+    try {
+      for (let c = 0; c < builders.length; c++)
+        (builders[c] as ColumnBuilder).add(r, values[this.names[c] as string]);
+    } catch (error) {
+      this.failed = error as Error;
+      throw error;
+    }
+    this.count = r + 1;
+  }
+
+  /** The rows as an Arrow table, in the schema's declaration order. */
+  table(): Table {
+    if (this.failed) throw this.failed;
+    const schema = arrowSchemaOf(this.rowSchema);
+    const vectors: Record<string, Vector> = {};
+    schema.fields.forEach((field, i) => {
+      vectors[field.name] = makeVector((this.builders[i] as ColumnBuilder).finish(this.count));
+    });
+    return new Table(schema, vectors);
+  }
+
+  /** The rows as a Parquet file. */
+  encode(): Uint8Array {
+    const properties = new WriterPropertiesBuilder()
+      .setCompression(Compression.ZSTD)
+      .setStatisticsEnabled(EnabledStatistics.Page)
+      .setMaxRowGroupSize(ROW_GROUP_ROWS)
+      // V1 data pages: Spark and older readers handle them everywhere; V2 gains little here.
+      .setWriterVersion(WriterVersion.V1)
+      // created_by stays parquet-rs's own "parquet-rs version x.y.z": parquet-mr (Spark, Hive)
+      // ignores the min/max of string columns from a writer whose created_by it cannot parse.
+      .build();
+    // Both the wasm table and the properties are consumed (freed) by writeParquet.
+    return writeParquet(WasmTable.fromIPCStream(tableToIPC(this.table(), 'stream')), properties);
+  }
+}
+
+/** The Arrow table of `rows`, in the schema's declaration order. */
+export function arrowTableOf(rowSchema: TSchema, rows: readonly Record<string, unknown>[]): Table {
+  const columns = new ParquetRows(rowSchema, rows.length);
+  for (const row of rows) columns.push(row);
+  return columns.table();
+}
+
+/** A typed array with room for at least `need` elements: itself, or a copy twice as long. */
+function withRoom<T extends Float64Array | Int32Array | BigInt64Array | Uint8Array>(
+  array: T,
+  need: number,
+): T {
+  if (need <= array.length) return array;
+  const grown = new (array.constructor as new (n: number) => T)(Math.max(need, array.length * 2));
+  grown.set(array as never);
+  return grown;
 }
 
 /** Validity: which rows have a value (Arrow's bitmap, least significant bit first). */
 class Validity {
-  readonly bitmap: Uint8Array;
+  /** Allocated at the first null: most columns have none. */
+  private bits: Uint8Array | undefined;
   nullCount = 0;
-  constructor(length: number) {
-    this.bitmap = new Uint8Array((length + 7) >> 3).fill(0xff);
-  }
   setNull(r: number): void {
-    this.bitmap[r >> 3] = (this.bitmap[r >> 3] as number) & ~(1 << (r & 7));
+    const need = (r >> 3) + 1;
+    if (!this.bits || need > this.bits.length) {
+      const grown = new Uint8Array(Math.max(need, (this.bits?.length ?? 64) * 2)).fill(0xff);
+      if (this.bits) grown.set(this.bits);
+      this.bits = grown;
+    }
+    this.bits[r >> 3] = (this.bits[r >> 3] as number) & ~(1 << (r & 7));
     this.nullCount++;
+  }
+  /** The bitmap of the first `length` rows (undefined: no null). */
+  bitmap(length: number): Uint8Array | undefined {
+    if (!this.bits) return undefined;
+    const bytes = (length + 7) >> 3;
+    if (this.bits.length >= bytes) return this.bits.subarray(0, bytes);
+    const all = new Uint8Array(bytes).fill(0xff);
+    all.set(this.bits);
+    return all;
   }
 }
 
@@ -170,12 +240,13 @@ class Utf8Column {
 interface ColumnBuilder {
   /** The value of row `r` (rows come in order, each once). */
   add(r: number, value: unknown): void;
-  finish(): Data;
+  /** The column of the first `length` rows. */
+  finish(length: number): Data;
 }
 
-function columnBuilder(column: ColumnInfo, type: DataType, length: number): ColumnBuilder {
+function columnBuilder(column: ColumnInfo, type: DataType, capacity: number): ColumnBuilder {
   const { name, kind, nullable } = column;
-  const validity = new Validity(length);
+  const validity = new Validity();
   /** The value, or undefined for a null (noted), or a throw for a required column. */
   const present = (r: number, value: unknown): boolean => {
     if (value !== undefined && value !== null) return true;
@@ -186,33 +257,30 @@ function columnBuilder(column: ColumnInfo, type: DataType, length: number): Colu
   const bad = (r: number, value: unknown): never => {
     throw new Error(`encodeParquet: row ${r}, column ${name} (${kind}): bad value ${JSON.stringify(value)}`);
   };
-  const nulls = () => ({
-    nullCount: validity.nullCount,
-    nullBitmap: validity.nullCount > 0 ? validity.bitmap : undefined,
-  });
+  const nulls = (length: number) => ({ nullCount: validity.nullCount, nullBitmap: validity.bitmap(length) });
 
   switch (kind) {
     case 'text': {
-      const text = new Utf8Column(length, length * 32);
+      const text = new Utf8Column(capacity, capacity * 32);
       return {
         add(r, value) {
           if (!present(r, value)) text.pushEmpty();
           else if (typeof value === 'string') text.push(value);
           else bad(r, value);
         },
-        finish: () =>
+        finish: (length) =>
           makeData({
             type: type as Utf8,
             length,
             valueOffsets: text.offsets,
             data: text.data(),
-            ...nulls(),
+            ...nulls(length),
           }),
       };
     }
     case 'text-list': {
-      const offsets = new Int32Array(length + 1);
-      const elements = new Utf8Column(length, length * 8);
+      let offsets = new Int32Array(capacity + 1);
+      const elements = new Utf8Column(capacity, capacity * 8);
       let count = 0;
       return {
         add(r, value) {
@@ -224,9 +292,10 @@ function columnBuilder(column: ColumnInfo, type: DataType, length: number): Colu
               count++;
             }
           }
+          offsets = withRoom(offsets, r + 2);
           offsets[r + 1] = count;
         },
-        finish() {
+        finish(length) {
           const listType = type as List<Utf8>;
           const child = makeData({
             type: listType.children[0]?.type as Utf8,
@@ -234,72 +303,96 @@ function columnBuilder(column: ColumnInfo, type: DataType, length: number): Colu
             valueOffsets: elements.offsets,
             data: elements.data(),
           });
-          return makeData({ type: listType, length, valueOffsets: offsets, child, ...nulls() });
+          return makeData({
+            type: listType,
+            length,
+            valueOffsets: offsets.subarray(0, length + 1),
+            child,
+            ...nulls(length),
+          });
         },
       };
     }
     case 'double': {
-      const data = new Float64Array(length);
+      let data = new Float64Array(capacity);
       return {
         add(r, value) {
+          if (r >= data.length) data = withRoom(data, r + 1);
           if (typeof value === 'number') data[r] = value;
           else if (present(r, value)) bad(r, value);
         },
-        finish: () => makeData({ type: type as Float64, length, data, ...nulls() }),
+        finish: (length) =>
+          makeData({ type: type as Float64, length, data: data.subarray(0, length), ...nulls(length) }),
       };
     }
     case 'int': {
-      const data = new Int32Array(length);
+      let data = new Int32Array(capacity);
       return {
         add(r, value) {
+          if (r >= data.length) data = withRoom(data, r + 1);
           if (typeof value === 'number' && (value | 0) === value) data[r] = value;
           else if (present(r, value)) bad(r, value);
         },
-        finish: () => makeData({ type: type as Int32, length, data, ...nulls() }),
+        finish: (length) =>
+          makeData({ type: type as Int32, length, data: data.subarray(0, length), ...nulls(length) }),
       };
     }
     case 'bigint':
     case 'timestamp': {
       // Epoch ms and offsets are safe integers in code, int64 in Arrow and Parquet. Written as two
       // 32-bit halves (little-endian, as Arrow's buffers are): a BigInt per value is garbage.
-      const data = new BigInt64Array(length);
-      const low = new Uint32Array(data.buffer);
-      const high = new Int32Array(data.buffer);
+      let data = new BigInt64Array(capacity);
+      let low = new Uint32Array(data.buffer);
+      let high = new Int32Array(data.buffer);
       return {
         add(r, value) {
+          if (r >= data.length) {
+            data = withRoom(data, r + 1);
+            low = new Uint32Array(data.buffer);
+            high = new Int32Array(data.buffer);
+          }
           if (Number.isSafeInteger(value)) {
             const upper = Math.floor((value as number) / 4_294_967_296);
             low[2 * r] = (value as number) - upper * 4_294_967_296;
             high[2 * r + 1] = upper;
           } else if (present(r, value)) bad(r, value);
         },
-        finish: () =>
+        finish: (length) =>
           kind === 'bigint'
-            ? makeData({ type: type as Int64, length, data, ...nulls() })
-            : makeData({ type: type as Timestamp, length, data, ...nulls() }),
+            ? makeData({ type: type as Int64, length, data: data.subarray(0, length), ...nulls(length) })
+            : makeData({ type: type as Timestamp, length, data: data.subarray(0, length), ...nulls(length) }),
       };
     }
     case 'date': {
       // date32: days since the epoch of the UTC day `YYYY-MM-DD`.
-      const data = new Int32Array(length);
+      let data = new Int32Array(capacity);
       return {
         add(r, value) {
+          if (r >= data.length) data = withRoom(data, r + 1);
           if (!present(r, value)) return;
           const ms = typeof value === 'string' ? Date.parse(`${value}T00:00:00Z`) : Number.NaN;
           if (Number.isNaN(ms)) bad(r, value);
           data[r] = ms / DAY_MS;
         },
-        finish: () => makeData({ type: type as DateDay, length, data, ...nulls() }),
+        finish: (length) =>
+          makeData({ type: type as DateDay, length, data: data.subarray(0, length), ...nulls(length) }),
       };
     }
     case 'boolean': {
-      const data = new Uint8Array((length + 7) >> 3);
+      let data = new Uint8Array((capacity + 7) >> 3);
       return {
         add(r, value) {
+          if (r >> 3 >= data.length) data = withRoom(data, (r >> 3) + 1);
           if (value === true) data[r >> 3] = (data[r >> 3] as number) | (1 << (r & 7));
           else if (value !== false && present(r, value)) bad(r, value);
         },
-        finish: () => makeData({ type: type as Bool, length, data, ...nulls() }),
+        finish: (length) =>
+          makeData({
+            type: type as Bool,
+            length,
+            data: data.subarray(0, (length + 7) >> 3),
+            ...nulls(length),
+          }),
       };
     }
   }
