@@ -171,7 +171,7 @@ const ours = await runOperators(backends.eventLog, {
 if (ours.tweets !== TOTAL) notes.push(`WARNING: ours, no sinks, read ${ours.tweets} tweets, not ${TOTAL}`);
 const oursRate = ours.tweets / ours.seconds;
 out(
-  `ours, no sinks, one process: ${ours.tweets} tweets in ${ours.seconds.toFixed(1)} s, ${ours.cpuSeconds.toFixed(1)} CPU s, ${ours.minuteRows} minute-row emissions`,
+  `ours, no sinks, one process: ${ours.tweets} tweets in ${ours.seconds.toFixed(1)} s, ${ours.cpuSeconds.toFixed(1)} CPU s, ${ours.minuteRows} minute-row emissions, ${ours.redelivered} redelivered after a rebalance and skipped`,
 );
 const members = await Promise.all(
   [0, 1].map(
@@ -207,7 +207,7 @@ const pairSeconds =
   (Math.max(...members.map((m) => m.lastAt)) - Math.min(...members.map((m) => m.firstAt))) / 1000;
 if (pairRead !== TOTAL) notes.push(`WARNING: ours, two processes, read ${pairRead} tweets, not ${TOTAL}`);
 out(
-  `ours, no sinks, two processes in one group: ${members.map((m) => `partitions ${m.partitions.join(',')}: ${m.tweets} tweets in ${m.seconds.toFixed(1)} s, ${m.cpuSeconds.toFixed(1)} CPU s`).join('; ')}; together ${pairSeconds.toFixed(1)} s`,
+  `ours, no sinks, two processes in one group: ${members.map((m) => `partitions ${m.partitions.join(',')}: ${m.tweets} tweets in ${m.seconds.toFixed(1)} s, ${m.cpuSeconds.toFixed(1)} CPU s, ${m.redelivered} redelivered`).join('; ')}; together ${pairSeconds.toFixed(1)} s`,
 );
 const sparkBaseline = sparkRate
   ? {

@@ -92,8 +92,13 @@ export interface StageLoopOptions {
   /** A backend failing for longer than this ends the loop with BackendDownError. */
   backendDownDeadlineMs: number;
   maxMessages?: number;
+  /** Bytes of message values per poll: internal records hold many mentions each. */
+  maxBytes?: number;
   maxWaitMs?: number;
 }
+
+/** A poll's default bound on values: about 10,000 mentions, or 5,000 tweets of any size up to 400 bytes. */
+export const DEFAULT_POLL_MAX_BYTES = 2 * 1024 * 1024;
 
 /**
  * Runs until `stop()` resolves the stop signal or the deadline is passed. A batch whose sink
@@ -128,6 +133,7 @@ export class StageLoop {
       try {
         batch = await consumer.poll({
           maxMessages: this.o.maxMessages ?? 5000,
+          maxBytes: this.o.maxBytes ?? DEFAULT_POLL_MAX_BYTES,
           maxWaitMs: this.o.maxWaitMs ?? 100,
         });
       } catch (error) {

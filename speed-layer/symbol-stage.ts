@@ -406,23 +406,25 @@ export class SymbolStage implements Stage {
 
   private async writeOutputs(now: number): Promise<void> {
     const { eventLog, viewStore, metrics } = this.deps;
-    const prices: Partial<TweetBySymbolRow>[] = [];
-    const ticks: TickRow[] = [];
-    const minutes: SentimentMinuteRow[] = [];
-    const alerts: AlertTransition[] = [];
-    const deadLetters: DeadLetter[] = [];
+    // Concatenated, not pushed as spread arguments: a watermark step can release hundreds of
+    // thousands of final prices at once, past the engine's limit on a call's arguments.
+    let prices: Partial<TweetBySymbolRow>[] = [];
+    let ticks: TickRow[] = [];
+    let minutes: SentimentMinuteRow[] = [];
+    let alerts: AlertTransition[] = [];
+    let deadLetters: DeadLetter[] = [];
     const writes: Promise<unknown>[] = [];
     for (const [p, entry] of this.tasks) {
       const out = entry.task.drain(now);
-      prices.push(...out.tweets);
-      ticks.push(...out.ticks);
-      minutes.push(...out.minutes);
-      alerts.push(...out.alerts);
+      prices = prices.concat(out.tweets);
+      ticks = ticks.concat(out.ticks);
+      minutes = minutes.concat(out.minutes);
+      alerts = alerts.concat(out.alerts);
       if (out.late > 0) metrics.late.inc({ kind: 'mention' }, out.late);
       if (out.lateTicks > 0) metrics.late.inc({ kind: 'tick' }, out.lateTicks);
       if (out.replayed > 0) metrics.duplicates.inc({ kind: 'replayed' }, out.replayed);
       if (Number.isFinite(out.watermark)) metrics.watermark.set({ input: `symbols/${p}` }, out.watermark);
-      deadLetters.push(...entry.deadLetters);
+      deadLetters = deadLetters.concat(entry.deadLetters);
       entry.deadLetters = [];
       if (entry.closed.length > 0) {
         const closed = entry.closed;

@@ -277,12 +277,12 @@ export class TweetStage implements Stage {
    */
   private async writeOutputs(now: number): Promise<void> {
     const { eventLog, metrics } = this.deps;
-    const deadLetters: DeadLetter[] = [];
+    let deadLetters: DeadLetter[] = [];
     const encoder = new InternalRecordEncoder(this.internalPartitions, this.partitionOfSymbol);
     const objects: Promise<void>[] = [];
     for (const task of this.tasks.values()) {
       const out = task.ingest.drain();
-      deadLetters.push(...out.deadLetters);
+      deadLetters = deadLetters.concat(out.deadLetters);
       if (out.duplicates > 0) metrics.duplicates.inc({ kind: 'tweet-id' }, out.duplicates);
       for (const record of out.internal) encoder.add(record);
       if (task.closed.length > 0) {

@@ -14,6 +14,7 @@
 import type { EventLog } from '../../infra/kafka/event-log.js';
 import { sleep } from '../../infra/retry.js';
 import { vaderScorer } from '../../speed-layer/sentiment/vader.js';
+import { DEFAULT_POLL_MAX_BYTES } from '../../speed-layer/stage-loop.js';
 import { SymbolTask } from '../../speed-layer/symbol-task.js';
 import { TweetIngest } from '../../speed-layer/tweet-ingest.js';
 import { inProcessRekey } from '../in-process-rekey.js';
@@ -27,6 +28,8 @@ export interface OperatorsRun {
   seconds: number;
   cpuSeconds: number;
   minuteRows: number;
+  /** Messages delivered again after a rebalance, skipped. */
+  redelivered: number;
   partitions: number[];
 }
 
@@ -69,6 +72,10 @@ export async function runOperators(
   const owned = consumer.assignment().map((tp) => tp.partition);
   const ends = await eventLog.endOffsets(options.topic);
   const total = owned.reduce((n, p) => n + (ends.get(p) ?? 0), 0);
+  // A rebalance puts a member back at the committed offsets, and this run commits none: what comes
+  // again is skipped, as the stages skip what is below their resume offsets.
+  const next = new Map<number, number>();
+  let redelivered = 0;
   let read = 0;
   let minuteRows = 0;
   let first = 0;
@@ -76,7 +83,14 @@ export async function runOperators(
   let cpuStart = process.cpuUsage();
   try {
     while (read < total) {
-      const batch = await consumer.poll({ maxMessages: 5000, maxWaitMs: 100 });
+      const polled = await consumer.poll({
+        maxMessages: 5000,
+        maxBytes: DEFAULT_POLL_MAX_BYTES,
+        maxWaitMs: 100,
+      });
+      const batch = polled.filter((m) => m.offset >= (next.get(m.partition) ?? 0));
+      redelivered += polled.length - batch.length;
+      for (const m of batch) next.set(m.partition, m.offset + 1);
       if (batch.length === 0) continue;
       if (read === 0) {
         first = performance.now();
@@ -103,6 +117,7 @@ export async function runOperators(
     seconds: (performance.now() - first) / 1000,
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
     minuteRows,
+    redelivered,
     partitions: owned.sort((a, b) => a - b),
   };
 }

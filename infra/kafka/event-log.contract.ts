@@ -352,6 +352,27 @@ export function eventLogContract(name: string, open: () => Promise<EventLog>): v
       expect(events.slice(0, 3)).toEqual(['a assigned 2', 'a revoking 2', 'a revoked']);
     });
 
+    it('stops a poll at maxBytes of values, with at least one message, and loses none of the rest', async () => {
+      const topic = unique();
+      await log.createTopics([{ name: topic, partitions: 1 }]);
+      const sizes = [300, 300, 300, 2000, 10, 10];
+      await log.produce(
+        topic,
+        sizes.map((n, i) => ({ key: 'k', value: String(i).padEnd(n, '.') })),
+      );
+      const consumer = await log.consumer({ groupId: unique(), topics: [topic], fromBeginning: true });
+      const polls: number[][] = [];
+      for (let read = 0; read < sizes.length; ) {
+        const batch = await consumer.poll({ maxMessages: 100, maxBytes: 500, maxWaitMs: 10_000 });
+        if (batch.length > 0) polls.push(batch.map((m) => m.value.length));
+        read += batch.length;
+      }
+      // Each poll stops once 500 bytes are reached: a message is added while the poll is below them.
+      expect(polls.flat()).toEqual(sizes);
+      for (const poll of polls) expect(poll.slice(0, -1).reduce((a, b) => a + b, 0)).toBeLessThan(500);
+      await consumer.close();
+    });
+
     it('seeks: backwards re-delivers, forwards skips, and buffered messages of the partition are dropped', async () => {
       const topic = unique();
       await log.createTopics([{ name: topic, partitions: 1 }]);

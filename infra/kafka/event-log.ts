@@ -74,6 +74,11 @@ export interface ConsumerOptions {
 
 export interface PollOptions {
   maxMessages?: number;
+  /**
+   * Stop adding messages once their values hold this many bytes (a batch has at least one
+   * message however large): a poll's work and memory stay bounded when records are large.
+   */
+  maxBytes?: number;
   /** How long to wait for at least one message before returning an empty batch. */
   maxWaitMs?: number;
 }

@@ -655,7 +655,7 @@ class KafkaLogConsumer implements LogConsumer {
       if (this.failure) this.reportFailure();
       if (!this.joined) await this.rejoin();
       if (this.streamStale && this.callbacks === 0) await this.enqueue(() => this.openStream());
-      const batch = this.callbacks > 0 ? [] : this.take(max);
+      const batch = this.callbacks > 0 ? [] : this.take(max, options.maxBytes ?? Number.POSITIVE_INFINITY);
       if (batch.length > 0) return batch;
       const left = deadline - Date.now();
       if (left <= 0) return [];
@@ -706,11 +706,12 @@ class KafkaLogConsumer implements LogConsumer {
     }
   }
 
-  private take(max: number): LogMessage[] {
+  private take(max: number, maxBytes: number): LogMessage[] {
     const stream = this.stream;
     const batch: LogMessage[] = [];
     if (!stream || this.streamStale) return batch;
-    while (batch.length < max) {
+    let bytes = 0;
+    while (batch.length < max && bytes < maxBytes) {
       const message = stream.read() as Message<Buffer, Buffer, Buffer, Buffer> | null;
       if (message === null) break;
       const position = this.positions.get(topicPartitionKey(message.topic, message.partition));
@@ -719,7 +720,9 @@ class KafkaLogConsumer implements LogConsumer {
       // the earliest or latest offset), never a message we skip.
       if (!position || offset < position.offset) continue;
       position.offset = offset + 1;
-      batch.push(toLogMessage(message));
+      const m = toLogMessage(message);
+      bytes += m.value.length;
+      batch.push(m);
     }
     return batch;
   }

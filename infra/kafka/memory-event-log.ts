@@ -359,7 +359,7 @@ class MemoryConsumer implements LogConsumer {
         this.failure = undefined;
         throw failure;
       }
-      const batch = this.callbacks > 0 ? [] : this.take(max);
+      const batch = this.callbacks > 0 ? [] : this.take(max, options.maxBytes ?? Number.POSITIVE_INFINITY);
       if (batch.length > 0) return batch;
       const left = deadline - Date.now();
       if (left <= 0) return [];
@@ -368,16 +368,18 @@ class MemoryConsumer implements LogConsumer {
   }
 
   /** Fair across partitions: each poll starts at the next partition in turn. */
-  private take(max: number): LogMessage[] {
+  private take(max: number, maxBytes: number): LogMessage[] {
     const positions = [...this.positions.values()];
     const batch: LogMessage[] = [];
-    for (let i = 0; i < positions.length && batch.length < max; i++) {
+    let bytes = 0;
+    for (let i = 0; i < positions.length && batch.length < max && bytes < maxBytes; i++) {
       const position = positions[(this.cursor + i) % positions.length] as TopicPartitionOffset;
       const messages = this.log.read(position.topic, position.partition, position.offset, max - batch.length);
-      const last = messages[messages.length - 1];
-      if (last) {
-        batch.push(...messages);
-        position.offset = last.offset + 1;
+      for (const m of messages) {
+        if (bytes >= maxBytes) break;
+        bytes += m.value.length;
+        batch.push(m);
+        position.offset = m.offset + 1;
       }
     }
     this.cursor++;
