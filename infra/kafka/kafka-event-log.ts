@@ -645,6 +645,12 @@ class KafkaLogConsumer implements LogConsumer {
   async poll(options: PollOptions = {}): Promise<LogMessage[]> {
     const max = options.maxMessages ?? 500;
     const deadline = Date.now() + (options.maxWaitMs ?? 1000);
+    // One turn of the event loop per poll. A caller that finds data buffered at every poll and
+    // computes on it synchronously would otherwise run from one socket event to the next without
+    // the timers phase: the client's heartbeat timer did not fire for over 10 s, the broker
+    // expired the session, and the group rebalanced a lone member, re-delivering everything it
+    // had not committed.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     for (;;) {
       if (this.closed) throw new EventLogClosedError('consumer');
       if (this.listenerFailure !== undefined) {

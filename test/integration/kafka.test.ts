@@ -59,6 +59,40 @@ describe('kafka adapter on a real broker', () => {
     expect(position?.partition).toBe(partitionForKey('AAPL', 12));
   });
 
+  it('gives the event loop a turn at every poll, so that timers run for a caller who never waits', async () => {
+    // A caller whose poll always found data buffered, and who computed on it synchronously, never
+    // let the timers phase run: on the bench's 1.5 M-tweet topic the client's heartbeat timer did
+    // not fire for 11 s, the broker expired the session (10 s), and the group rebalanced a lone
+    // member every ~11 s, re-delivering everything it had not committed.
+    const topic = `it-turn-${randomUUID().slice(0, 8)}`;
+    await log.createTopics([{ name: topic, partitions: 1 }]);
+    await log.produce(
+      topic,
+      Array.from({ length: 5_000 }, (_, i) => ({ key: 'k', value: String(i) })),
+    );
+    const consumer = await log.consumer({
+      groupId: `it-turn-${randomUUID().slice(0, 8)}`,
+      topics: [topic],
+      fromBeginning: true,
+    });
+    try {
+      expect(await consumer.poll({ maxMessages: 1, maxWaitMs: 10_000 })).toHaveLength(1);
+      let fired = false;
+      setTimeout(() => {
+        fired = true;
+      }, 0);
+      // Each poll finds data buffered (the client fetched far more than one message); between
+      // them the caller computes for 5 ms, so the timer is due well before the last poll.
+      for (let i = 0; i < 3; i++) {
+        for (const end = Date.now() + 5; Date.now() < end; );
+        expect(await consumer.poll({ maxMessages: 1, maxWaitMs: 0 })).toHaveLength(1);
+      }
+      expect(fired).toBe(true);
+    } finally {
+      await consumer.close();
+    }
+  });
+
   it('hands partitions over on a rebalance without losing committed progress', async () => {
     const topic = `it-rebalance-${randomUUID().slice(0, 8)}`;
     const groupId = `it-group-${randomUUID().slice(0, 8)}`;
