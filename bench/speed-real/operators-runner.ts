@@ -72,9 +72,11 @@ export async function runOperators(
   const owned = consumer.assignment().map((tp) => tp.partition);
   const ends = await eventLog.endOffsets(options.topic);
   const total = owned.reduce((n, p) => n + (ends.get(p) ?? 0), 0);
-  // A rebalance puts a member back at the committed offsets, and this run commits none: what comes
-  // again is skipped, as the stages skip what is below their resume offsets.
+  // Positions are committed each second, as the stages do: a rebalance (a member of a
+  // multi-process run leaving when it is done) puts the others back at their commits, and what
+  // comes again is skipped, as the stages skip what is below their resume offsets.
   const next = new Map<number, number>();
+  let committedAt = Date.now();
   let redelivered = 0;
   let read = 0;
   let minuteRows = 0;
@@ -105,6 +107,17 @@ export async function runOperators(
         rekey(ingest.drain().internal, now);
       }
       for (const task of tasks) minuteRows += task.drain(now).minutes.length;
+      if (now - committedAt >= 1000) {
+        committedAt = now;
+        const owned = new Set(consumer.assignment().map((tp) => tp.partition));
+        await consumer
+          .commit(
+            [...next]
+              .filter(([p]) => owned.has(p))
+              .map(([partition, offset]) => ({ topic: options.topic, partition, offset })),
+          )
+          .catch(() => undefined); // refused mid-rebalance: the next second commits again
+      }
     }
   } finally {
     await consumer.close();
