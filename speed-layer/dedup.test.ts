@@ -76,7 +76,17 @@ describe('RecentIds', () => {
             max = Math.max(max, t);
             const wm = max - 120_000;
             for (const [id, minute] of model) if (minute + MIN <= wm) model.delete(id);
-            const id = `id-${n}`;
+            // Numeric ids (kept as numbers) and others (kept as strings) side by side, with leading
+            // zeros and the 19-digit edge: "7", "07" and "0007" are three different ids.
+            const ids = [
+              `id-${n}`,
+              String(n),
+              `0${n}`,
+              `000${n}`,
+              `18762750244938${String(n).padStart(5, '0')}`,
+              `${n}`.repeat(20),
+            ];
+            const id = ids[n % ids.length] as string;
             const expected = model.has(id);
             if (!expected && t >= wm) model.set(id, Math.floor(t / MIN) * MIN);
             expect(d.seen(id, t, offset, wm)).toBe(expected);
@@ -97,11 +107,22 @@ describe('RecentIds', () => {
       if (other !== undefined) pair = [other, id];
       else byHash.set(idHash(id), id);
     }
-    const d = new RecentIds();
-    expect(d.seen(pair[0], T0, 0, T0 - MIN)).toBe(false);
-    expect(d.seen(pair[1], T0, 1, T0 - MIN)).toBe(false);
-    expect(d.seen(pair[1], T0, 2, T0 - MIN)).toBe(true);
-    expect(d.size()).toBe(2);
+    // And two snowflake ids, kept as numbers, that collide and share all but their last nine digits.
+    const numericByHash = new Map<number, string>();
+    let numericPair: [string, string] | undefined;
+    for (let i = 0; !numericPair; i++) {
+      const id = `1876275024${String(i).padStart(9, '0')}`;
+      const other = numericByHash.get(idHash(id));
+      if (other !== undefined) numericPair = [other, id];
+      else numericByHash.set(idHash(id), id);
+    }
+    for (const [a, b] of [pair, numericPair]) {
+      const d = new RecentIds();
+      expect(d.seen(a, T0, 0, T0 - MIN)).toBe(false);
+      expect(d.seen(b, T0, 1, T0 - MIN)).toBe(false);
+      expect(d.seen(b, T0, 2, T0 - MIN)).toBe(true);
+      expect(d.size()).toBe(2);
+    }
   });
 
   it('keeps every id through many table growths', () => {
@@ -109,5 +130,17 @@ describe('RecentIds', () => {
     for (let i = 0; i < 50_000; i++) expect(d.seen(`g${i}`, T0, i, T0 - MIN)).toBe(false);
     for (let i = 0; i < 50_000; i += 97) expect(d.seen(`g${i}`, T0, i, T0 - MIN)).toBe(true);
     expect(d.size()).toBe(50_000);
+  });
+
+  it('tells numeric ids apart by every digit, leading zeros included, through table growths', () => {
+    const d = new RecentIds();
+    const base = 1_876_275_024_493_813_000n;
+    for (let i = 0n; i < 20_000n; i++) expect(d.seen(String(base + i), T0, Number(i), T0 - MIN)).toBe(false);
+    for (let i = 0n; i < 20_000n; i += 7n) expect(d.seen(String(base + i), T0, 0, T0 - MIN)).toBe(true);
+    // Same digits as a held id but one position off, or padded: different ids.
+    expect(d.seen(String(base + 20_000n), T0, 0, T0 - MIN)).toBe(false);
+    expect(d.seen(`0${base}`, T0, 0, T0 - MIN)).toBe(false);
+    expect(d.seen(String(base).slice(1), T0, 0, T0 - MIN)).toBe(false);
+    expect(d.seen(String(base), T0, 0, T0 - MIN)).toBe(true);
   });
 });
