@@ -28,7 +28,9 @@ export class RecentIds {
   seen(id: string, eventTime: number, offset: number, watermark: number): boolean {
     if (watermark >= this.nextEviction) this.evictBelow(watermark);
     const hash = idHash(id);
-    for (const table of this.generations.values()) if (table.has(id, hash)) return true;
+    // Split once per id, not once per generation probed.
+    const numeric = splitDigits(id);
+    for (const table of this.generations.values()) if (table.has(id, hash, numeric)) return true;
     if (eventTime < watermark) return false;
     const minute = windowStart(eventTime, MINUTE_MS);
     let table = this.generations.get(minute);
@@ -37,7 +39,7 @@ export class RecentIds {
       this.generations.set(minute, table);
       if (minute + MINUTE_MS < this.nextEviction) this.nextEviction = minute + MINUTE_MS;
     }
-    table.add(id, hash, offset);
+    table.add(id, hash, numeric, offset);
     return false;
   }
 
@@ -96,8 +98,8 @@ class IdTable {
 
   constructor(public minOffset: number) {}
 
-  has(id: string, hash: number): boolean {
-    const numeric = splitDigits(id);
+  /** `numeric`: `splitDigits(id)` was true, and `splitHead`/`splitTail` still hold its parts. */
+  has(id: string, hash: number, numeric: boolean): boolean {
     const hashes = this.hashes;
     const mask = this.mask;
     for (let i = hash & mask; ; i = (i + 1) & mask) {
@@ -111,11 +113,11 @@ class IdTable {
     }
   }
 
-  add(id: string, hash: number, offset: number): void {
+  add(id: string, hash: number, numeric: boolean, offset: number): void {
     if ((this.size + 1) * 2 > this.mask + 1) this.grow();
     const i = this.free(hash);
     this.hashes[i] = hash;
-    if (splitDigits(id)) {
+    if (numeric) {
       this.heads[i] = splitHead;
       this.tails[i] = splitTail;
       this.lengths[i] = id.length;

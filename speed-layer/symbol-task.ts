@@ -186,7 +186,7 @@ export class SymbolTask {
       windowStart(m.createdAt, MINUTE_MS) + MINUTE_MS <= watermark
     ) {
       this.out.late++;
-      this.out.tweets.push(withTweetColumns(this.tweetRow(m, true), m));
+      this.out.tweets.push(this.tweetRow(m, true));
       return;
     }
     const row = this.tweetRow(m, false);
@@ -196,8 +196,9 @@ export class SymbolTask {
       row.price_at_tweet = this.join.foundPrice;
       row.price_tick_at = this.join.foundAt;
     }
-    this.out.tweets.push(withTweetColumns(row, m));
-    // The pending copy holds only the key and the price: hundreds of thousands of them wait.
+    this.out.tweets.push(row);
+    // The pending copy holds only the key and the price (the join keeps them as columns):
+    // hundreds of thousands of them wait.
     if (!(m.createdAt < this.priceThreshold(watermark))) this.join.await(row);
   }
 
@@ -404,8 +405,24 @@ export class SymbolTask {
     return slot;
   }
 
-  private tweetRow(m: Mention, late: boolean): PricedTweetRow {
-    return { symbol: m.symbol, day: this.dayOf(m.createdAt), created_at: m.createdAt, id: m.id, late };
+  /** The mention's row as first emitted: the key, the lateness, and the tweet's own columns when it carries them. */
+  private tweetRow(m: Mention, late: boolean): EmittedTweetRow {
+    const day = this.dayOf(m.createdAt);
+    if (m.text === undefined) return { symbol: m.symbol, day, created_at: m.createdAt, id: m.id, late };
+    return {
+      symbol: m.symbol,
+      day,
+      created_at: m.createdAt,
+      id: m.id,
+      late,
+      text: m.text,
+      user_id: m.userId ?? '',
+      compound: m.compound + 0,
+      pos: m.pos ?? 0,
+      neu: m.neu ?? 0,
+      neg: m.neg ?? 0,
+      label: sentimentLabel(m.compound),
+    };
   }
 
   /** utcDay with a one-entry cache: consecutive events are almost always on the same day. */
@@ -417,21 +434,6 @@ export class SymbolTask {
     }
     return this.lastDay;
   }
-}
-
-/** The row with the tweet's own columns from the mention, when the mention carries them. */
-function withTweetColumns(row: PricedTweetRow, m: Mention): EmittedTweetRow {
-  if (m.text === undefined) return row;
-  return {
-    ...row,
-    text: m.text,
-    user_id: m.userId ?? '',
-    compound: m.compound + 0,
-    pos: m.pos ?? 0,
-    neu: m.neu ?? 0,
-    neg: m.neg ?? 0,
-    label: sentimentLabel(m.compound),
-  };
 }
 
 function watermarkOptions(opts: SymbolTaskOptions): WatermarksOptions {

@@ -264,8 +264,8 @@ function columnBuilder(column: ColumnInfo, type: DataType, capacity: number): Co
       const text = new Utf8Column(capacity, capacity * 32);
       return {
         add(r, value) {
-          if (!present(r, value)) text.pushEmpty();
-          else if (typeof value === 'string') text.push(value);
+          if (typeof value === 'string') text.push(value);
+          else if (!present(r, value)) text.pushEmpty();
           else bad(r, value);
         },
         finish: (length) =>
@@ -284,7 +284,7 @@ function columnBuilder(column: ColumnInfo, type: DataType, capacity: number): Co
       let count = 0;
       return {
         add(r, value) {
-          if (present(r, value)) {
+          if (Array.isArray(value) || present(r, value)) {
             if (!Array.isArray(value)) bad(r, value);
             for (const element of value as unknown[]) {
               if (typeof element !== 'string') bad(r, value);
