@@ -17,7 +17,7 @@ import { tickMessage, tweetMessage } from '../producers/synthetic-source.js';
 import { TweetGenerator } from '../producers/tweet-generator.js';
 import { decodePriceTick } from '../schemas/events.js';
 import { BRONZE_DATASETS } from '../schemas/lake.js';
-import { type BronzeTweetRow, BronzeTweetRowSchema } from '../schemas/rows.js';
+import { BronzeTweetRowSchema } from '../schemas/rows.js';
 import { vaderScorer } from '../speed-layer/sentiment/vader.js';
 import {
   type ParquetBronzeBatcher,

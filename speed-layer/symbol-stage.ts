@@ -24,7 +24,6 @@ import { TABLES, type TableSpec } from '../schemas/cassandra.js';
 import { decodePriceTick } from '../schemas/events.js';
 import { BRONZE_DATASETS } from '../schemas/lake.js';
 import {
-  type BronzeTickRow,
   BronzeTickRowSchema,
   type SentimentMinuteRow,
   type TickRow,

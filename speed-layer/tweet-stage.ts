@@ -23,7 +23,7 @@ import type { Logger } from '../infra/logger.js';
 import type { AlertRule } from '../schemas/alerts.js';
 import type { TopicNames } from '../schemas/events.js';
 import { BRONZE_DATASETS } from '../schemas/lake.js';
-import { type BronzeTweetRow, BronzeTweetRowSchema } from '../schemas/rows.js';
+import { BronzeTweetRowSchema } from '../schemas/rows.js';
 import { InternalRecordEncoder } from '../schemas/speed.js';
 import { BronzeProgress, type Checkpoints, encodeJson, timeOrNone } from './checkpoints.js';
 import type { CrashPoints } from './crash-points.js';
