@@ -365,7 +365,6 @@ export class SymbolStage implements Stage {
     }
     let mentions = 0;
     for (const record of records) {
-      // A mention carries the tweet's own columns: its row is written whole, with its price.
       entry.task.onInternalRecord(record, now);
       if (record.kind === 'mention') mentions++;
     }
