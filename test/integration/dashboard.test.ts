@@ -149,6 +149,12 @@ describe('the dashboard in Chromium against a running demo', () => {
     );
     await until('the latest tweets', async () => (await page.locator('#tweets tbody tr').count()) > 0);
     await until('the pivot heat-map', async () => (await page.locator('#pivot td').count()) > 0);
+    // The canvas repaints after the data attributes change (and again on each live reload): on a
+    // loaded machine one sample once caught it without the batch colour.
+    await until('both series painted', async () => {
+      const painted = await seriesPixels(page);
+      return painted.batch > 0 && painted.speed > 0;
+    });
     const pixels = await seriesPixels(page);
     expect(pixels.batch).toBeGreaterThan(0);
     expect(pixels.speed).toBeGreaterThan(0);
