@@ -84,43 +84,19 @@ const PROGRESS_LENGTH = 2 + 3 * 8;
 const IDLE_LENGTH = 2 + 2 * 8;
 const MAX_STRING_BYTES = 0xffff;
 
-/** UTF-8 byte length of `text`, counted in JS: cheaper than a call into the runtime for short strings. */
-function utf8Length(text: string): number {
-  let n = text.length;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x80) continue;
-    // Surrogate pairs count 2 + 2 (4 bytes); a lone surrogate is written as U+FFFD (3 bytes).
-    n += c < 0x800 ? 1 : 2;
-  }
-  return n;
-}
-
-function writeText(buffer: Buffer, at: number, text: string, bytes: number): void {
-  if (bytes === text.length) {
-    for (let i = 0; i < bytes; i++) buffer[at + i] = text.charCodeAt(i);
-  } else buffer.write(text, at, bytes, 'utf8');
-}
-
 export function encodeInternalRecord(r: InternalRecord): Buffer {
   switch (r.kind) {
     case 'mention': {
       if (r.text !== undefined) return encodeTweetMention(r);
-      // A lone surrogate becomes U+FFFD: count what Buffer.write writes, not what utf8Length guesses.
-      const idBytes = utf8Length(r.id) === r.id.length ? r.id.length : Buffer.byteLength(r.id);
-      const symbolBytes =
-        utf8Length(r.symbol) === r.symbol.length ? r.symbol.length : Buffer.byteLength(r.symbol);
+      const b = Buffer.allocUnsafe(MENTION_HEADER + 3 * (r.id.length + r.symbol.length));
+      putMentionCore(b, KIND_MENTION, r);
+      const idBytes = putString(b, MENTION_HEADER, r.id);
+      const symbolBytes = putString(b, MENTION_HEADER + idBytes, r.symbol);
       if (idBytes > MAX_STRING_BYTES || symbolBytes > MAX_STRING_BYTES)
         throw new Error('internal record: id or symbol longer than 65,535 bytes');
-      const b = Buffer.allocUnsafe(MENTION_HEADER + idBytes + symbolBytes);
-      putMentionCore(b, KIND_MENTION, r);
-      b[42] = idBytes & 0xff;
-      b[43] = idBytes >>> 8;
-      b[44] = symbolBytes & 0xff;
-      b[45] = symbolBytes >>> 8;
-      writeText(b, MENTION_HEADER, r.id, idBytes);
-      writeText(b, MENTION_HEADER + idBytes, r.symbol, symbolBytes);
-      return b;
+      putUint16(b, 42, idBytes);
+      putUint16(b, 44, symbolBytes);
+      return b.subarray(0, MENTION_HEADER + idBytes + symbolBytes);
     }
     case 'progress': {
       const b = Buffer.allocUnsafe(PROGRESS_LENGTH);
@@ -140,11 +116,6 @@ export function encodeInternalRecord(r: InternalRecord): Buffer {
       return b;
     }
   }
-}
-
-/** UTF-8 bytes `writeText` will write for `text`. */
-function byteLength(text: string): number {
-  return utf8Length(text) === text.length ? text.length : Buffer.byteLength(text);
 }
 
 /** Magic, kind and the five numbers both mention forms start with. */
@@ -195,33 +166,39 @@ function mentionCore(
 }
 
 function encodeTweetMention(r: MentionRecord): Buffer {
-  const text = r.text as string;
-  const userId = r.userId ?? '';
-  const idBytes = byteLength(r.id);
-  const symbolBytes = byteLength(r.symbol);
-  const userBytes = byteLength(userId);
-  const textBytes = byteLength(text);
+  const b = Buffer.allocUnsafe(2 + mentionBound(r));
+  b[0] = MAGIC;
+  b[1] = KIND_TWEET_MENTION;
+  return b.subarray(0, putTweetMention(b, 0, r));
+}
+
+/**
+ * Writes the 'M' form of `m` whose magic byte is (or, in a batch, would be) at `base`, all but
+ * that magic and kind; `b` has room for `mentionBound(m)` bytes after them. Strings are written
+ * first and their lengths after. Returns where the mention ends.
+ */
+function putTweetMention(b: Buffer, base: number, m: MentionRecord): number {
+  putMentionNumbers(b, base, m);
+  putFloat64(b, base + 42, (m.pos ?? 0) + 0);
+  putFloat64(b, base + 50, (m.neu ?? 0) + 0);
+  putFloat64(b, base + 58, (m.neg ?? 0) + 0);
+  let at = base + TWEET_MENTION_HEADER;
+  const idBytes = putString(b, at, m.id);
+  at += idBytes;
+  const symbolBytes = putString(b, at, m.symbol);
+  at += symbolBytes;
+  const userBytes = putString(b, at, m.userId ?? '');
+  at += userBytes;
+  const textBytes = putString(b, at, m.text ?? '');
+  at += textBytes;
   if (idBytes > MAX_STRING_BYTES || symbolBytes > MAX_STRING_BYTES || userBytes > MAX_STRING_BYTES)
     throw new Error('internal record: id, symbol or user_id longer than 65,535 bytes');
   if (textBytes > MAX_TEXT_BYTES) throw new Error('internal record: text longer than 4 GiB');
-  const b = Buffer.allocUnsafe(TWEET_MENTION_HEADER + idBytes + symbolBytes + userBytes + textBytes);
-  putMentionCore(b, KIND_TWEET_MENTION, r);
-  putFloat64(b, 42, (r.pos ?? 0) + 0);
-  putFloat64(b, 50, (r.neu ?? 0) + 0);
-  putFloat64(b, 58, (r.neg ?? 0) + 0);
-  b.writeUInt16LE(idBytes, 66);
-  b.writeUInt16LE(symbolBytes, 68);
-  b.writeUInt16LE(userBytes, 70);
-  b.writeUInt32LE(textBytes, 72);
-  let at = TWEET_MENTION_HEADER;
-  writeText(b, at, r.id, idBytes);
-  at += idBytes;
-  writeText(b, at, r.symbol, symbolBytes);
-  at += symbolBytes;
-  writeText(b, at, userId, userBytes);
-  at += userBytes;
-  writeText(b, at, text, textBytes);
-  return b;
+  putUint16(b, base + 66, idBytes);
+  putUint16(b, base + 68, symbolBytes);
+  putUint16(b, base + 70, userBytes);
+  putUint32(b, base + 72, textBytes);
+  return at;
 }
 
 function decodeTweetMention(value: Uint8Array): MentionRecord | undefined {
@@ -443,28 +420,8 @@ class MentionBatch {
       this.buffer.copy(grown, 0, 0, this.size);
       this.buffer = grown;
     }
-    const b = this.buffer;
-    const start = this.size - 2;
-    putMentionNumbers(b, start, m);
-    putFloat64(b, start + 42, (m.pos ?? 0) + 0);
-    putFloat64(b, start + 50, (m.neu ?? 0) + 0);
-    putFloat64(b, start + 58, (m.neg ?? 0) + 0);
-    let at = start + TWEET_MENTION_HEADER;
-    const idBytes = putString(b, at, m.id);
-    at += idBytes;
-    const symbolBytes = putString(b, at, m.symbol);
-    at += symbolBytes;
-    const userBytes = putString(b, at, m.userId ?? '');
-    at += userBytes;
-    const textBytes = putString(b, at, m.text ?? '');
-    at += textBytes;
-    if (idBytes > MAX_STRING_BYTES || symbolBytes > MAX_STRING_BYTES || userBytes > MAX_STRING_BYTES)
-      throw new Error('internal record: id, symbol or user_id longer than 65,535 bytes');
-    putUint16(b, start + 66, idBytes);
-    putUint16(b, start + 68, symbolBytes);
-    putUint16(b, start + 70, userBytes);
-    putUint32(b, start + 72, textBytes);
-    this.size = at;
+    // The batch holds each mention's 'M' form without its magic and kind.
+    this.size = putTweetMention(this.buffer, this.size - 2, m);
     this.count++;
   }
 
