@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodePriceTick, decodeTweet, encodePriceTick, encodeTweet } from './events.js';
 
@@ -208,5 +209,77 @@ describe('price tick messages', () => {
     const decoded = decodePriceTick(tick);
     if (!decoded.ok) throw new Error('valid');
     expect(encodePriceTick(decoded.value).trade_timestamp).toBe('2024-05-01T13:45:00.000Z');
+  });
+});
+
+/**
+ * Producers' compact form has a decoder of its own (one regular expression instead of JSON.parse
+ * and the schema check). Whatever it decides must be what the general path decides, which the
+ * parsed-object input always takes.
+ */
+describe('tweet messages in the compact form producers write', () => {
+  const general = (json: string) => {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(json);
+    } catch {
+      return 'not JSON';
+    }
+    return decodeTweet(parsed as object);
+  };
+  const same = (json: string) => {
+    const fromBytes = decodeTweet(Buffer.from(json));
+    const reference = general(json);
+    if (reference === 'not JSON') expect(fromBytes.ok).toBe(false);
+    else expect(fromBytes).toEqual(reference);
+  };
+  const emoji = (n: number) => '\u{1f680}'.repeat(n);
+  const identifier = fc.oneof(
+    fc.bigInt({ min: 0n, max: 10n ** 20n }).map(String),
+    fc.string({ maxLength: 140 }),
+    fc.string({ unit: 'grapheme', maxLength: 140 }),
+    fc.constantFrom('', 'a'.repeat(128), 'a'.repeat(129), emoji(64), emoji(65), emoji(128), '\ufeff1'),
+  );
+  const createdAt = fc.oneof(
+    fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+    fc.constantFrom('2024-05-01 13:45:00', '2024-05-01T13:45:00+02:00', '2024-13-01T00:00:00.000Z', '', ' '),
+    fc.string({ maxLength: 30 }),
+  );
+  const text = fc.oneof(
+    fc.string({ unit: 'binary', maxLength: 200 }),
+    fc.string({ unit: 'grapheme', maxLength: 200 }),
+    fc.constantFrom(
+      ' \n\t ',
+      '\u00a0\u2028',
+      'a'.repeat(10_000),
+      'a'.repeat(10_001),
+      emoji(10_000),
+      emoji(10_001),
+    ),
+  );
+
+  it('decodes a message exactly as the general path does, accepting and refusing the same ones', () => {
+    fc.assert(
+      fc.property(identifier, createdAt, text, identifier, (id, created_at, t, user_id) => {
+        same(JSON.stringify({ id, created_at, text: t, user_id }));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('leaves near-misses of the compact form (spaces, order, escapes, raw control characters) to the general path', () => {
+    const compact = JSON.stringify(tweet);
+    fc.assert(
+      fc.property(
+        fc.nat({ max: compact.length }),
+        fc.constantFrom('"', '\\', '\u0001', '\n', ' ', ',', '}', '{', ':', 'é', '\u2028', '"x":"y",', '\\"'),
+        (at, insert) => same(compact.slice(0, at) + insert + compact.slice(at)),
+      ),
+      { numRuns: 2000 },
+    );
+    same(JSON.stringify({ user_id: 'u42', id: '1790', created_at: '2024-05-01T13:45:00Z', text: 'x' }));
+    same(JSON.stringify({ ...tweet, id: 1790 }));
+    same(JSON.stringify({ ...tweet, extra: 1 }));
+    same(`${compact.slice(0, -1)},"id":"1791"}`);
   });
 });
