@@ -7,11 +7,12 @@
  *
  * Each generation is an open-addressing table of (hash, id) rather than a `Map`: at 10,000 tweets/s
  * a partition holds over a million ids, and a `Map`'s inserts and rehashes cost several times a
- * probe into typed arrays. The id strings are kept and compared, so a hash collision is never
- * taken for a duplicate.
+ * probe into typed arrays. The ids are kept (as an `IdColumn`) and compared, so a hash collision
+ * is never taken for a duplicate.
  */
 
 import { MINUTE_MS, windowStart } from '../schemas/time.js';
+import { IdColumn, splitId } from './id-column.js';
 
 export class RecentIds {
   private readonly generations = new Map<number, IdTable>();
@@ -29,7 +30,7 @@ export class RecentIds {
     if (watermark >= this.nextEviction) this.evictBelow(watermark);
     const hash = idHash(id);
     // Split once per id, not once per generation probed.
-    const numeric = splitDigits(id);
+    const numeric = splitId(id);
     for (const table of this.generations.values()) if (table.has(id, hash, numeric)) return true;
     if (eventTime < watermark) return false;
     const minute = windowStart(eventTime, MINUTE_MS);
@@ -79,37 +80,23 @@ export function idHash(id: string): number {
   return h | 1;
 }
 
-/**
- * A set of ids with linear probing, kept at most half full. An id of 1 to 19 decimal digits (a
- * snowflake id, what every producer we know sends) is kept as two numbers, its leading digits and
- * its last nine, instead of its string: a partition holds a million ids for minutes, and as
- * strings each was an object the garbage collector copied and marked. Other ids keep their string.
- */
+/** A set of ids with linear probing, kept at most half full; the ids as an `IdColumn`. */
 class IdTable {
   size = 0;
   private mask = 1023;
   private hashes = new Int32Array(1024);
-  /** Digits of a numeric id: `heads` all but the last nine, `tails` the last nine, `lengths` how many. */
-  private heads = new Float64Array(1024);
-  private tails = new Float64Array(1024);
-  private lengths = new Uint8Array(1024);
-  /** The id of a slot whose id is not numeric. */
-  private ids: (string | undefined)[] = new Array(1024).fill(undefined);
+  private ids = new IdColumn(1024);
 
   constructor(public minOffset: number) {}
 
-  /** `numeric`: `splitDigits(id)` was true, and `splitHead`/`splitTail` still hold its parts. */
+  /** `numeric`: `splitId(id)`, called last. */
   has(id: string, hash: number, numeric: boolean): boolean {
     const hashes = this.hashes;
     const mask = this.mask;
     for (let i = hash & mask; ; i = (i + 1) & mask) {
       const h = hashes[i];
       if (h === 0) return false;
-      if (h !== hash) continue;
-      if (numeric) {
-        if (this.lengths[i] === id.length && this.heads[i] === splitHead && this.tails[i] === splitTail)
-          return true;
-      } else if (this.ids[i] === id) return true;
+      if (h === hash && this.ids.matches(i, id, numeric)) return true;
     }
   }
 
@@ -117,11 +104,7 @@ class IdTable {
     if ((this.size + 1) * 2 > this.mask + 1) this.grow();
     const i = this.free(hash);
     this.hashes[i] = hash;
-    if (numeric) {
-      this.heads[i] = splitHead;
-      this.tails[i] = splitTail;
-      this.lengths[i] = id.length;
-    } else this.ids[i] = id;
+    this.ids.set(i, id, numeric);
     this.size++;
     if (offset < this.minOffset) this.minOffset = offset;
   }
@@ -134,48 +117,17 @@ class IdTable {
   }
 
   private grow(): void {
-    const { hashes, heads, tails, lengths, ids } = this;
+    const { hashes, ids } = this;
     const capacity = hashes.length * 2;
     this.mask = capacity - 1;
     this.hashes = new Int32Array(capacity);
-    this.heads = new Float64Array(capacity);
-    this.tails = new Float64Array(capacity);
-    this.lengths = new Uint8Array(capacity);
-    this.ids = new Array(capacity).fill(undefined);
+    this.ids = new IdColumn(capacity);
     for (let j = 0; j < hashes.length; j++) {
       const h = hashes[j] as number;
       if (h === 0) continue;
       const i = this.free(h);
       this.hashes[i] = h;
-      this.heads[i] = heads[j] as number;
-      this.tails[i] = tails[j] as number;
-      this.lengths[i] = lengths[j] as number;
-      this.ids[i] = ids[j];
+      this.ids.copy(ids, j, i);
     }
   }
-}
-
-// The parts of the last id `splitDigits` accepted (module state: no object per call).
-let splitHead = 0;
-let splitTail = 0;
-
-/**
- * True for an id of 1 to 19 ASCII digits, leaving its leading digits (up to ten: below 2^53,
- * exact) in `splitHead` and its last nine in `splitTail`; with the length this is the id.
- */
-function splitDigits(id: string): boolean {
-  const n = id.length;
-  if (n === 0 || n > 19) return false;
-  const cut = n > 9 ? n - 9 : 0;
-  let head = 0;
-  let tail = 0;
-  for (let i = 0; i < n; i++) {
-    const d = id.charCodeAt(i) - 48;
-    if (d < 0 || d > 9) return false;
-    if (i < cut) head = head * 10 + d;
-    else tail = tail * 10 + d;
-  }
-  splitHead = head;
-  splitTail = tail;
-  return true;
 }

@@ -23,6 +23,7 @@ export type PricedTweetRow = Pick<
   'symbol' | 'day' | 'created_at' | 'id' | 'price_at_tweet' | 'price_tick_at' | 'late'
 >;
 
+import { IdColumn, splitId } from './id-column.js';
 import type { TweetAggregate } from './windows.js';
 
 /** A minute's OHLCV; the open/close tie-breakers make it independent of arrival order. */
@@ -172,8 +173,8 @@ export interface AsOfJoinState {
  * Rows waiting for their final price: a binary min-heap on (created_at, arrival), since tweets come
  * out of order and a sorted array would shift on every insert. Ties leave in arrival order.
  *
- * Held as columns (typed arrays, symbols and days as indexes into small tables), not as row
- * objects: at 20,000 tweets/s some 3.5 million rows wait out the two-minute horizon, and as
+ * Held as columns (typed arrays, symbols and days as indexes into small tables, ids as an
+ * `IdColumn`), not as row objects: at 20,000 tweets/s some 3.5 million rows wait out the two-minute horizon, and as
  * objects every one of them was heap the garbage collector copied and marked again and again.
  * A row object is built again only when it leaves.
  */
@@ -188,7 +189,7 @@ class PendingRows {
   private symbols = new Int32Array(1024);
   private days = new Int32Array(1024);
   private lates = new Uint8Array(1024);
-  private ids: string[] = [];
+  private ids = new IdColumn(1024);
   private readonly symbolNames: string[] = [];
   private readonly symbolIndex = new Map<string, number>();
   private readonly dayNames: string[] = [];
@@ -205,6 +206,7 @@ class PendingRows {
 
   push(row: PricedTweetRow): void {
     if (this.length === this.times.length) this.grow();
+    const numeric = splitId(row.id);
     const t = row.created_at;
     const seq = this.nextSeq++;
     let i = this.length++;
@@ -223,14 +225,14 @@ class PendingRows {
     this.symbols[i] = indexOf(row.symbol, this.symbolNames, this.symbolIndex);
     this.days[i] = indexOf(row.day, this.dayNames, this.dayIndex);
     this.lates[i] = row.late === undefined ? 0 : row.late ? 2 : 1;
-    this.ids[i] = row.id;
+    this.ids.set(i, row.id, numeric);
   }
 
   pop(): PricedTweetRow {
     const top = this.rowAt(0);
     const n = --this.length;
     if (n === 0) {
-      this.ids.length = 0;
+      this.ids.clear(0);
       return top;
     }
     const { times, seqs } = this;
@@ -257,7 +259,7 @@ class PendingRows {
       i = c;
     }
     this.move(n, i);
-    this.ids.length = n;
+    this.ids.clear(n);
     return top;
   }
 
@@ -277,7 +279,7 @@ class PendingRows {
       symbol: this.symbolNames[this.symbols[i] as number] as string,
       day: this.dayNames[this.days[i] as number] as string,
       created_at: this.times[i] as number,
-      id: this.ids[i] as string,
+      id: this.ids.get(i),
     };
     const late = this.lates[i] as number;
     if (late !== 0) row.late = late === 2;
@@ -297,7 +299,7 @@ class PendingRows {
     this.symbols[to] = this.symbols[from] as number;
     this.days[to] = this.days[from] as number;
     this.lates[to] = this.lates[from] as number;
-    this.ids[to] = this.ids[from] as string;
+    this.ids.copy(this.ids, from, to);
   }
 
   private grow(): void {
@@ -314,6 +316,7 @@ class PendingRows {
     this.symbols = grown(this.symbols, (k) => new Int32Array(k));
     this.days = grown(this.days, (k) => new Int32Array(k));
     this.lates = grown(this.lates, (k) => new Uint8Array(k));
+    this.ids.resize(n, this.length);
   }
 }
 
