@@ -247,7 +247,10 @@ loads.push(loadAverage());
 // 4. `sentiment speed` with every sink, until the commits cover everything.
 const port = 19_000 + Math.floor(Math.random() * 1000);
 const startSpeed = (): ChildProcess => {
-  const c = spawn(process.execPath, [join(root, 'bin', 'sentiment.js'), 'speed'], {
+  // SPEED_REAL_PROFILE=<dir>: a CPU profile of `sentiment speed`, written when it stops (DevTools).
+  const profile = process.env.SPEED_REAL_PROFILE;
+  const node = profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [];
+  const c = spawn(process.execPath, [...node, join(root, 'bin', 'sentiment.js'), 'speed'], {
     env: { ...env, METRICS_PORT: String(port) },
     cwd: root,
     stdio: ['ignore', 'ignore', 'pipe'],

@@ -612,7 +612,8 @@ export function lastVersions<R extends object>(spec: TableSpec, rows: readonly R
   const byKey = new Map<string, R>();
   for (const row of rows) {
     const record = row as Record<string, unknown>;
-    const key = keyColumns.map((c) => String(record[c])).join('\u0000');
+    let key = '';
+    for (const c of keyColumns) key += `${String(record[c])}\u0000`;
     const earlier = byKey.get(key);
     byKey.set(key, earlier ? { ...earlier, ...definedColumns(record) } : row);
   }
@@ -621,6 +622,9 @@ export function lastVersions<R extends object>(spec: TableSpec, rows: readonly R
 
 function definedColumns(row: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [column, value] of Object.entries(row)) if (value !== undefined) out[column] = value;
+  for (const column in row) {
+    const value = row[column];
+    if (value !== undefined && Object.hasOwn(row, column)) out[column] = value;
+  }
   return out;
 }

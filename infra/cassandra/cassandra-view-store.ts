@@ -92,12 +92,28 @@ export function toCql(kind: LogicalKind, value: unknown): unknown {
     case 'timestamp':
       return new Date(value as number);
     case 'date':
-      return types.LocalDate.fromString(value as string);
+      return localDate(value as string);
     case 'bigint':
       return types.Long.fromNumber(value as number);
     default:
       return value;
   }
+}
+
+/**
+ * A day's LocalDate, kept for the days last asked: every row of a view carries its day, and
+ * parsing it anew for each row was a visible share of the speed layer's time. The driver only
+ * reads a LocalDate, so one can be shared.
+ */
+const localDates = new Map<string, InstanceType<typeof types.LocalDate>>();
+function localDate(day: string): InstanceType<typeof types.LocalDate> {
+  let date = localDates.get(day);
+  if (!date) {
+    date = types.LocalDate.fromString(day);
+    if (localDates.size >= 64) localDates.clear();
+    localDates.set(day, date);
+  }
+  return date;
 }
 
 /** CQL value → code value; null (no value) becomes undefined. */
