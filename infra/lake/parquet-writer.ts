@@ -62,7 +62,7 @@ export function encodeParquet<S extends TSchema>(rowSchema: S, rows: readonly St
  */
 export class ParquetRows<S extends TSchema> {
   private readonly builders: ColumnBuilder[];
-  private readonly names: string[];
+  private readonly fill: (builders: ColumnBuilder[], row: Record<string, unknown>, r: number) => void;
   private count = 0;
   /** A row that failed half-way leaves some columns a value ahead: nothing is encoded after it. */
   private failed: Error | undefined;
@@ -73,7 +73,7 @@ export class ParquetRows<S extends TSchema> {
   ) {
     const schema = arrowSchemaOf(rowSchema);
     const columns = columnsOf(rowSchema);
-    this.names = columns.map((c) => c.name);
+    this.fill = rowFiller(columns.map((c) => c.name));
     const capacity = Math.max(expectedRows, 16);
     this.builders = schema.fields.map((field, i) =>
       columnBuilder(columns[i] as ColumnInfo, field.type, capacity),
@@ -88,11 +88,8 @@ export class ParquetRows<S extends TSchema> {
   push(row: Static<S>): void {
     if (this.failed) throw this.failed;
     const r = this.count;
-    const values = row as Record<string, unknown>;
-    const builders = this.builders;
     try {
-      for (let c = 0; c < builders.length; c++)
-        (builders[c] as ColumnBuilder).add(r, values[this.names[c] as string]);
+      this.fill(this.builders, row as Record<string, unknown>, r);
     } catch (error) {
       this.failed = error as Error;
       throw error;
@@ -169,6 +166,24 @@ class Validity {
     all.set(this.bits);
     return all;
   }
+}
+
+/**
+ * A function that hands each column of a row to its builder, written out for the schema's
+ * columns (as TypeBox compiles its checks): each property read and each builder call is then a
+ * site of its own that sees one shape and one target, where a loop over the columns made every
+ * read a keyed lookup and every call a dispatch on thirteen targets. Column names are quoted with
+ * JSON.stringify, so no name can be read as code.
+ */
+function rowFiller(
+  names: readonly string[],
+): (builders: ColumnBuilder[], row: Record<string, unknown>, r: number) => void {
+  const body = names.map((name, c) => `builders[${c}].add(r, row[${JSON.stringify(name)}]);`).join('\n');
+  return new Function('builders', 'row', 'r', body) as (
+    builders: ColumnBuilder[],
+    row: Record<string, unknown>,
+    r: number,
+  ) => void;
 }
 
 /** UTF-8 bytes of many strings, back to back, with Arrow's int32 offsets; both grow as needed. */
