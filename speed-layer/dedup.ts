@@ -16,6 +16,8 @@ import { IdColumn, splitId } from './id-column.js';
 
 export class RecentIds {
   private readonly generations = new Map<number, IdTable>();
+  /** The tables of `generations`, for the probe of every id without a Map iterator per id. */
+  private tables: IdTable[] = [];
   /** The watermark at which the oldest generation is dropped: eviction runs only once it is crossed. */
   private nextEviction = Number.POSITIVE_INFINITY;
 
@@ -31,13 +33,15 @@ export class RecentIds {
     const hash = idHash(id);
     // Split once per id, not once per generation probed.
     const numeric = splitId(id);
-    for (const table of this.generations.values()) if (table.has(id, hash, numeric)) return true;
+    const tables = this.tables;
+    for (let t = 0; t < tables.length; t++) if ((tables[t] as IdTable).has(id, hash, numeric)) return true;
     if (eventTime < watermark) return false;
     const minute = windowStart(eventTime, MINUTE_MS);
     let table = this.generations.get(minute);
     if (!table) {
       table = new IdTable(offset);
       this.generations.set(minute, table);
+      this.tables = [...this.generations.values()];
       if (minute + MINUTE_MS < this.nextEviction) this.nextEviction = minute + MINUTE_MS;
     }
     table.add(id, hash, numeric, offset);
@@ -66,6 +70,7 @@ export class RecentIds {
       if (minute + MINUTE_MS <= watermark) this.generations.delete(minute);
       else if (minute + MINUTE_MS < next) next = minute + MINUTE_MS;
     }
+    this.tables = [...this.generations.values()];
     this.nextEviction = next;
   }
 }

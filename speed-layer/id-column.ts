@@ -31,80 +31,84 @@ export function splitId(id: string): boolean {
   return true;
 }
 
+/** Numbers per slot: the leading digits, the last nine, the length (0: a string id). */
+const STRIDE = 3;
+
 export class IdColumn {
-  /** Digits of a numeric id: `heads` all but the last nine, `tails` the last nine; `lengths` 0: a string id. */
-  private heads: Float64Array;
-  private tails: Float64Array;
-  private lengths: Uint8Array;
+  /**
+   * The slots side by side (head, tail, length), so that reading or writing one touches one
+   * cache line: the tables are far larger than the caches and are probed at random.
+   */
+  private slots: Float64Array;
   /** The ids that are not numeric, made at the first one. */
   private strings: (string | undefined)[] | undefined;
 
   constructor(capacity: number) {
-    this.heads = new Float64Array(capacity);
-    this.tails = new Float64Array(capacity);
-    this.lengths = new Uint8Array(capacity);
+    this.slots = new Float64Array(capacity * STRIDE);
   }
 
   get capacity(): number {
-    return this.lengths.length;
+    return this.slots.length / STRIDE;
   }
 
   /** Puts `id` in slot `i`; `numeric` is `splitId(id)`, called last. */
   set(i: number, id: string, numeric: boolean): void {
+    const at = i * STRIDE;
     if (numeric) {
-      this.heads[i] = splitHead;
-      this.tails[i] = splitTail;
-      this.lengths[i] = id.length;
+      this.slots[at] = splitHead;
+      this.slots[at + 1] = splitTail;
+      this.slots[at + 2] = id.length;
     } else {
       this.strings ??= new Array(this.capacity).fill(undefined);
       this.strings[i] = id;
-      this.lengths[i] = 0;
+      this.slots[at + 2] = 0;
     }
   }
 
   /** Slot `i` holds `id`; `numeric` is `splitId(id)`, called last. */
   matches(i: number, id: string, numeric: boolean): boolean {
+    const at = i * STRIDE;
     if (numeric)
-      return this.lengths[i] === id.length && this.heads[i] === splitHead && this.tails[i] === splitTail;
-    return this.lengths[i] === 0 && this.strings?.[i] === id;
+      return (
+        this.slots[at + 2] === id.length && this.slots[at] === splitHead && this.slots[at + 1] === splitTail
+      );
+    return this.slots[at + 2] === 0 && this.strings?.[i] === id;
   }
 
   /** The id in slot `i`, as it was given. */
   get(i: number): string {
-    const n = this.lengths[i] as number;
+    const at = i * STRIDE;
+    const n = this.slots[at + 2] as number;
     if (n === 0) return this.strings?.[i] as string;
-    const tail = String(this.tails[i]);
+    const tail = String(this.slots[at + 1]);
     if (n <= 9) return tail.padStart(n, '0');
-    return String(this.heads[i]).padStart(n - 9, '0') + tail.padStart(9, '0');
+    return String(this.slots[at]).padStart(n - 9, '0') + tail.padStart(9, '0');
   }
 
   /** Copies slot `from` of `source` (this column or another) to slot `to`. */
   copy(source: IdColumn, from: number, to: number): void {
-    const n = source.lengths[from] as number;
-    this.lengths[to] = n;
+    const a = from * STRIDE;
+    const b = to * STRIDE;
+    const n = source.slots[a + 2] as number;
+    this.slots[b] = source.slots[a] as number;
+    this.slots[b + 1] = source.slots[a + 1] as number;
+    this.slots[b + 2] = n;
     if (n === 0) {
       this.strings ??= new Array(this.capacity).fill(undefined);
       this.strings[to] = source.strings?.[from];
-    } else {
-      this.heads[to] = source.heads[from] as number;
-      this.tails[to] = source.tails[from] as number;
     }
   }
 
   /** Drops the string of slot `i` (numeric slots hold nothing the collector sees). */
   clear(i: number): void {
-    if (this.strings && this.lengths[i] === 0) this.strings[i] = undefined;
+    if (this.strings && this.slots[i * STRIDE + 2] === 0) this.strings[i] = undefined;
   }
 
   /** Room for `capacity` slots, the first `keep` kept. */
   resize(capacity: number, keep: number): void {
-    const { heads, tails, lengths, strings } = this;
-    this.heads = new Float64Array(capacity);
-    this.tails = new Float64Array(capacity);
-    this.lengths = new Uint8Array(capacity);
-    this.heads.set(heads.subarray(0, keep));
-    this.tails.set(tails.subarray(0, keep));
-    this.lengths.set(lengths.subarray(0, keep));
+    const { slots, strings } = this;
+    this.slots = new Float64Array(capacity * STRIDE);
+    this.slots.set(slots.subarray(0, keep * STRIDE));
     if (strings) {
       this.strings = new Array(capacity).fill(undefined);
       for (let i = 0; i < keep; i++) this.strings[i] = strings[i];
