@@ -27,6 +27,11 @@ describe('extractCashtags', () => {
     ['running into a non-ASCII letter', '$ABé', []],
     ['no dollar sign at all', 'AAPL is up', []],
     ['an empty text', '', []],
+    [
+      'symbols that differ in their class letter, a letter or their length stay apart, in any case',
+      '$BRK.A $brk.b $BRK.B $Brk.a $AB $ab $A.B $AB.C $ABA $BA $a',
+      ['BRK.A', 'BRK.B', 'AB', 'A.B', 'AB.C', 'ABA', 'BA', 'A'],
+    ],
   ])('%s: %j', (_case, text, expected) => {
     expect(extractCashtags(text)).toEqual(expected);
   });

@@ -51,10 +51,35 @@ export function extractCashtags(text: string): string[] {
   while (dollar !== -1) {
     const end = symbolEnd(text, dollar);
     if (end !== -1) {
-      const symbol = normalizeSymbol(text.slice(dollar + 1, end));
-      if (isSymbol(symbol) && !symbols.includes(symbol)) symbols.push(symbol);
+      const symbol = symbolAt(text, dollar + 1, end);
+      if (symbol !== undefined && !symbols.includes(symbol)) symbols.push(symbol);
     }
     dollar = text.indexOf('$', dollar + 1);
   }
   return symbols;
+}
+
+/**
+ * Symbols are few and recur in every tweet: each is cut, upper-cased and checked once, then found
+ * by a number made of its letters (case folded; base 27 for up to six letters, times 32 plus the
+ * class letter). The same string object comes back each time, so the maps keyed by symbol
+ * downstream find it without hashing a new string.
+ */
+const knownSymbols = new Map<number, string | undefined>();
+const MAX_KNOWN_SYMBOLS = 65_536;
+
+function symbolAt(text: string, start: number, end: number): string | undefined {
+  let key = 0;
+  let i = start;
+  for (; i < end; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 46) break;
+    key = key * 27 + ((code | 0x20) - 96);
+  }
+  key = key * 32 + (i < end ? (text.charCodeAt(i + 1) | 0x20) - 96 : 0);
+  if (knownSymbols.has(key)) return knownSymbols.get(key);
+  const symbol = normalizeSymbol(text.slice(start, end));
+  const valid = isSymbol(symbol) ? symbol : undefined;
+  if (knownSymbols.size < MAX_KNOWN_SYMBOLS) knownSymbols.set(key, valid);
+  return valid;
 }

@@ -4,7 +4,13 @@ import { IdColumn, splitId } from './id-column.js';
 
 const ids = fc.oneof(
   fc.stringMatching(/^[0-9]{1,19}$/),
-  fc.constantFrom('0', '0000000000000000001', '9999999999999999999', '1876275024494706688', '18762750244947066880'),
+  fc.constantFrom(
+    '0',
+    '0000000000000000001',
+    '9999999999999999999',
+    '1876275024494706688',
+    '18762750244947066880',
+  ),
   fc.string({ maxLength: 25 }),
   fc.string({ unit: 'grapheme', maxLength: 10 }),
 );
