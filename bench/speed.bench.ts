@@ -219,11 +219,27 @@ for (const text of texts) sink += scorer.score(text).compound;
 const scoreRate = texts.length / ((performance.now() - scoreStart) / 1000);
 texts = [];
 
-// Warm-up run, then the measured one on a fresh pipeline.
-for (const run of ['warm-up', 'measured'] as const) {
+// A warm-up pass, then five measured ones, each on a fresh pipeline. This host's speed swings
+// 15-30 % over tens of seconds, so the figure is the median pass; all five are printed.
+const MEASURED_PASSES = Number(process.env.SPEED_BENCH_PASSES ?? 5);
+/** What a pass measured (not its pipeline: five pipelines held at once would weigh on the later passes). */
+interface Pass {
+  rate: number;
+  cpuNs: number;
+  gcNs: number;
+  scavengeNs: number;
+  seconds: number;
+  ms: Pipeline['ms'];
+  bronzeRows: number;
+  minuteRows: number;
+}
+const passes: Pass[] = [];
+for (let pass = 0; pass <= MEASURED_PASSES; pass++) {
+  const run = pass === 0 ? 'warm-up' : 'measured';
+  globalThis.gc?.();
   const p = pipeline();
-  // SPEED_BENCH_PROFILE=<file>: a CPU profile of the measured run alone (open it in DevTools).
-  const profile = run === 'measured' ? process.env.SPEED_BENCH_PROFILE : undefined;
+  // SPEED_BENCH_PROFILE=<file>: a CPU profile of the first measured pass alone (open it in DevTools).
+  const profile = pass === 1 ? process.env.SPEED_BENCH_PROFILE : undefined;
   const inspector = profile ? new Session() : undefined;
   if (inspector) {
     inspector.connect();
@@ -255,29 +271,47 @@ for (const run of ['warm-up', 'measured'] as const) {
     .reduce((n, s) => n + s.cost / 1000, 0);
   if (run === 'measured') {
     if (p.bronzeRows !== count) throw new Error(`bronze rows ${p.bronzeRows} != ${count}`);
-    report('speed layer operators, one core (embedded mode without the ports)', [
-      {
-        subject: {
-          name: 'decode + score + re-key + windows + joins + bronze Parquet',
-          value: count / seconds,
-          unit: 'tweets/s',
-          better: 'higher',
-        },
-        baseline: { name: 'our VADER scoring alone', value: scoreRate, unit: 'tweets/s', better: 'higher' },
-        target: '>= 100,000 tweets/s',
-      },
-    ]);
-    process.stdout.write(
-      `  CPU ${(((cpu.user + cpu.system) / count) * 1000).toFixed(0)} ns/tweet (user ${(cpu.user / 1e6).toFixed(2)} s, system ${(cpu.system / 1e6).toFixed(2)} s, wall ${seconds.toFixed(2)} s; GC threads count as CPU), of which GC pauses ${((gcMs * 1e6) / count).toFixed(0)} ns/tweet (scavenges ${((scavengeMs * 1e6) / count).toFixed(0)} ns)\n`,
-    );
-    const part = (ms: number) => `${((ms * 1e6) / count).toFixed(0)} ns`;
-    process.stdout.write(
-      `  wall per tweet: stage 1 (decode, score, dedup, rows, bronze batching) ${part(p.ms.ingest)}, bronze Parquet ${part(p.ms.bronze)}, re-key (encode + decode internal records, onMention) ${part(p.ms.shuffle)}, ticks + drain ${part(p.ms.symbols)}; GC falls where it strikes\n`,
-    );
-    process.stdout.write(
-      `  (${count} tweets, ${tickCount} ticks, ${p.bronzeRows} bronze rows, ${p.minuteRows} minute-row emissions; checksum ${sink.toFixed(2)})\n`,
-    );
+    passes.push({
+      rate: count / seconds,
+      cpuNs: ((cpu.user + cpu.system) / count) * 1000,
+      gcNs: (gcMs * 1e6) / count,
+      scavengeNs: (scavengeMs * 1e6) / count,
+      seconds,
+      ms: p.ms,
+      bronzeRows: p.bronzeRows,
+      minuteRows: p.minuteRows,
+    });
   }
+}
+{
+  const byRate = [...passes].sort((a, b) => a.rate - b.rate);
+  const median = byRate[Math.floor(byRate.length / 2)] as Pass;
+  report('speed layer operators, one core (embedded mode without the ports)', [
+    {
+      subject: {
+        name: `decode + score + re-key + windows + joins + bronze Parquet (median of ${passes.length} passes)`,
+        value: median.rate,
+        unit: 'tweets/s',
+        better: 'higher',
+      },
+      baseline: { name: 'our VADER scoring alone', value: scoreRate, unit: 'tweets/s', better: 'higher' },
+      target: '>= 100,000 tweets/s',
+    },
+  ]);
+  process.stdout.write(
+    `  passes: ${passes.map((x) => Math.round(x.rate).toLocaleString('en-US')).join(' / ')} tweets/s\n`,
+  );
+  const p = median;
+  process.stdout.write(
+    `  median pass: CPU ${median.cpuNs.toFixed(0)} ns/tweet (wall ${median.seconds.toFixed(2)} s; GC threads count as CPU), of which GC pauses ${median.gcNs.toFixed(0)} ns/tweet (scavenges ${median.scavengeNs.toFixed(0)} ns)\n`,
+  );
+  const part = (ms: number) => `${((ms * 1e6) / count).toFixed(0)} ns`;
+  process.stdout.write(
+    `  wall per tweet: stage 1 (decode, score, dedup, rows, bronze batching) ${part(p.ms.ingest)}, bronze Parquet ${part(p.ms.bronze)}, re-key (encode + decode internal records, onMention) ${part(p.ms.shuffle)}, ticks + drain ${part(p.ms.symbols)}; GC falls where it strikes\n`,
+  );
+  process.stdout.write(
+    `  (${count} tweets, ${tickCount} ticks, ${p.bronzeRows} bronze rows, ${p.minuteRows} minute-row emissions; checksum ${sink.toFixed(2)})\n`,
+  );
 }
 
 // 2. State over 10 simulated minutes at a steady 2,000 tweets/s: bounded, not growing.
