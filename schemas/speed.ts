@@ -245,7 +245,8 @@ const isInt = (v: number): boolean => Number.isSafeInteger(v);
 
 // Numbers go through a DataView made once per record or batch: TurboFan turns its accesses into
 // plain loads and stores, ten times faster here than a byte-wise copy through a scratch array.
-const viewOf = (bytes: Uint8Array): DataView => new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+const viewOf = (bytes: Uint8Array): DataView =>
+  new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 // The wire is little-endian whatever the platform's order.
 const float64At = (view: DataView, at: number): number => view.getFloat64(at, true);
 function putFloat64(view: DataView, at: number, value: number): void {

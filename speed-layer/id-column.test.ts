@@ -21,7 +21,7 @@ describe('IdColumn', () => {
       fc.property(fc.array(ids, { minLength: 1, maxLength: 50 }), (given) => {
         const column = new IdColumn(4);
         column.resize(given.length, 0);
-        given.forEach((id, i) => column.set(i, id, splitId(id)));
+        for (const [i, id] of given.entries()) column.set(i, id, splitId(id));
         expect(given.map((_, i) => column.get(i))).toEqual(given);
       }),
     );
@@ -46,9 +46,9 @@ describe('IdColumn', () => {
     fc.assert(
       fc.property(fc.array(ids, { minLength: 1, maxLength: 40 }), (given) => {
         const a = new IdColumn(given.length);
-        given.forEach((id, i) => a.set(i, id, splitId(id)));
+        for (const [i, id] of given.entries()) a.set(i, id, splitId(id));
         const b = new IdColumn(given.length);
-        given.forEach((_, i) => b.copy(a, i, given.length - 1 - i));
+        for (let i = 0; i < given.length; i++) b.copy(a, i, given.length - 1 - i);
         b.resize(given.length * 2, given.length);
         expect(given.map((_, i) => b.get(given.length - 1 - i))).toEqual(given);
       }),
