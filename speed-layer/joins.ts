@@ -174,9 +174,9 @@ export interface AsOfJoinState {
  * out of order and a sorted array would shift on every insert. Ties leave in arrival order.
  *
  * Held as columns (typed arrays, symbols and days as indexes into small tables, ids as an
- * `IdColumn`), not as row objects: at 20,000 tweets/s some 3.5 million rows wait out the two-minute horizon, and as
- * objects every one of them was heap the garbage collector copied and marked again and again.
- * A row object is built again only when it leaves.
+ * `IdColumn`), not as row objects: at 20,000 tweets/s some 3.5 million rows wait out the
+ * two-minute horizon, and as objects every one of them was heap the garbage collector copied and
+ * marked again and again. A row object is built again only when it leaves.
  */
 class PendingRows {
   private length = 0;
