@@ -12,7 +12,7 @@
  */
 
 import { MINUTE_MS, windowStart } from '../schemas/time.js';
-import { IdColumn, splitId } from './id-column.js';
+import { IdColumn, splitHash, splitId } from './id-column.js';
 
 export class RecentIds {
   private readonly generations = new Map<number, IdTable>();
@@ -30,9 +30,9 @@ export class RecentIds {
    */
   seen(id: string, eventTime: number, offset: number, watermark: number): boolean {
     if (watermark >= this.nextEviction) this.evictBelow(watermark);
-    const hash = idHash(id);
-    // Split once per id, not once per generation probed.
+    // Read once per id, not once per generation probed: split, and hashed from its parts.
     const numeric = splitId(id);
+    const hash = numeric ? splitHash(id.length) : stringHash(id);
     const tables = this.tables;
     for (let t = 0; t < tables.length; t++) if ((tables[t] as IdTable).has(id, hash, numeric)) return true;
     if (eventTime < watermark) return false;
@@ -75,8 +75,13 @@ export class RecentIds {
   }
 }
 
-/** FNV-1a over the UTF-16 code units, never 0 (0 marks an empty slot). */
+/** The hash the duplicate check files `id` under; never 0 (0 marks an empty slot). */
 export function idHash(id: string): number {
+  return splitId(id) ? splitHash(id.length) : stringHash(id);
+}
+
+/** FNV-1a over the UTF-16 code units, never 0. */
+function stringHash(id: string): number {
   let h = 0x811c9dc5 | 0;
   for (let i = 0; i < id.length; i++) {
     h ^= id.charCodeAt(i);

@@ -11,6 +11,22 @@ let splitHead = 0;
 let splitTail = 0;
 
 /**
+ * A hash of the id `splitId` accepted last (length `length`), from its two parts: the id's
+ * characters were already read once to split it. murmur3's finaliser over both parts; never 0.
+ */
+export function splitHash(length: number): number {
+  const headLow = (splitHead % 4_294_967_296) | 0;
+  const headHigh = Math.floor(splitHead / 4_294_967_296);
+  let h = splitTail ^ Math.imul(headLow, 0x85ebca6b) ^ Math.imul(headHigh * 32 + length, 0xc2b2ae35);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h | 1;
+}
+
+/**
  * True for an id of 1 to 19 ASCII digits, leaving its leading digits (up to ten: below 2^53,
  * exact) and its last nine for the next `set` or `matches`; with the length this is the id.
  */
